@@ -1,0 +1,27 @@
+-- Legal department list: one row per child per set. Every set on it is s31 care proceedings.
+select
+    file_name, file_sha256, row_number, row_problem, problems,
+    trim(legal_ref)                       as legal_ref,
+    case_ref(court_case_no)               as court_case_no,
+    extract_date(issue_date)              as issue_date,
+    upper(trim(la_code))                  as la_code,
+    trim(child_forename)                  as child_forename,
+    trim(child_surname)                   as child_surname,
+    extract_date(child_dob)               as child_dob,
+    standard_sex(child_sex)               as child_sex,
+    trim(mother_forename)                 as mother_forename,
+    trim(mother_surname)                  as mother_surname,
+    extract_date(mother_dob)              as mother_dob,
+    trim(father_forename)                 as father_forename,
+    trim(father_surname)                  as father_surname,
+    extract_date(father_dob)              as father_dob,
+    trim(final_order)                     as final_order,
+    extract_date(final_order_date)        as final_order_date,
+    true                                  as is_s31,
+    forename_key(child_forename)          as child_forename_key,
+    name_key(child_surname)               as child_surname_key,
+    forename_key(mother_forename)         as mother_forename_key,
+    name_key(mother_surname)              as mother_surname_key,
+    forename_key(father_forename)         as father_forename_key,
+    name_key(father_surname)              as father_surname_key
+from typed_rows

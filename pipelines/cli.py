@@ -1,0 +1,177 @@
+"""`trawl`: the command line a data officer uses. Every command that builds tables runs
+through Dagster, so runs, logs and lineage land in the Dagster instance (DAGSTER_HOME)."""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from sources.layout import SOURCES
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA_DIR = Path("data")
+
+
+def _use_instance_home() -> Path:
+    """DAGSTER_HOME if set; otherwise data/dagster_home, seeded with the repo's dagster.yaml."""
+    home = Path(os.environ.get("DAGSTER_HOME") or (DEFAULT_DATA_DIR / "dagster_home")).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def run_trawl(
+    landing: Path,
+    warehouse: Path,
+    column_mappings: Path | None = None,
+    sql_sources: Path | None = None,
+    instance: dg.DagsterInstance | None = None,
+) -> dg.ExecuteInProcessResult:
+    """Materialise every asset for one landing folder into one warehouse file."""
+    from pipelines.definitions import build_definitions
+
+    defs = build_definitions(landing, warehouse, column_mappings, sql_sources)
+    job = defs.resolve_job_def("trawl")
+    return job.execute_in_process(
+        instance=instance or dg.DagsterInstance.get(),
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        tags={"trawl/landing": str(landing.resolve()), "trawl/warehouse": str(warehouse.resolve())},
+    )
+
+
+def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
+    messages = []
+    for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            error = event.step_failure_data.error
+            detail = error.message.strip() if error else "failed"
+            messages.append(f"{event.step_key}: {detail}")
+    return messages
+
+
+def print_summary(warehouse: Path) -> None:
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        print(f"\n{'source':<18}{'raw rows':>10}{'staged':>10}{'quarantined':>13}   of which duplicates")
+        for source in SOURCES:
+            try:
+                raw, staged, quarantined, duplicates = conn.execute(
+                    f"""select (select count(*) from raw.{source}), (select count(*) from staging.{source}),
+                        (select count(*) from quarantine.rejected_rows where source = $1),
+                        (select count(*) from quarantine.rejected_rows where source = $1
+                            and reason_code = 'duplicate_record')""",
+                    [source],
+                ).fetchone()
+            except duckdb.CatalogException:
+                print(f"{source:<18}{'(not built)':>10}")
+                continue
+            print(f"{source:<18}{raw:>10,}{staged:>10,}{quarantined:>13,}   {duplicates:,}")
+    print(f"\nWarehouse: {warehouse}")
+
+
+def _run_and_report(landing: Path, warehouse: Path, **options) -> int:
+    home = _use_instance_home()
+    started = time.monotonic()
+    result = run_trawl(landing, warehouse, **options)
+    elapsed = time.monotonic() - started
+    if not result.success:
+        print(f"\ntrawl run failed after {elapsed:.0f}s (run {result.run_id}):", file=sys.stderr)
+        for message in failure_messages(result):
+            print(f"  - {message}", file=sys.stderr)
+        print(f"Run history and logs: DAGSTER_HOME={home} (see `trawl ui`).", file=sys.stderr)
+        return 1
+    print(f"\ntrawl run {result.run_id} finished in {elapsed:.0f}s")
+    print_summary(warehouse)
+    return 0
+
+
+def cmd_synth(args) -> int:
+    from sources.synth import generate
+
+    summary = generate(Path(args.out), mothers=args.mothers, seed=args.seed, progress=print)
+    print(f"Synthetic extracts for {args.mothers:,} mothers written to {args.out} (truth in {args.out}/truth)")
+    return 0 if summary else 1
+
+
+def cmd_run(args) -> int:
+    landing = Path(args.landing)
+    if not landing.is_dir() and not args.sql_sources:
+        print(f"trawl run: landing folder {landing} does not exist", file=sys.stderr)
+        return 2
+    return _run_and_report(
+        landing,
+        Path(args.warehouse),
+        column_mappings=Path(args.column_mappings) if args.column_mappings else None,
+        sql_sources=Path(args.sql_sources) if args.sql_sources else None,
+    )
+
+
+def cmd_demo(args) -> int:
+    from sources.synth import generate
+
+    demo_dir = Path(args.dir)
+    landing, warehouse = demo_dir / "landing", demo_dir / "trawl.duckdb"
+    if landing.exists():
+        shutil.rmtree(landing)
+    print(f"Writing synthetic extracts for {args.mothers:,} mothers to {landing} ...")
+    generate(landing, mothers=args.mothers, seed=args.seed, progress=lambda m: print(f"  {m}"))
+    return _run_and_report(landing, warehouse)
+
+
+def cmd_ui(args) -> int:
+    _use_instance_home()
+    env = {**os.environ, "TRAWL_LANDING": str(Path(args.landing).resolve()),
+           "TRAWL_WAREHOUSE": str(Path(args.warehouse).resolve())}
+    command = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions",
+               "--host", args.host, "--port", str(args.port)]
+    print(f"Dagster UI on http://{args.host}:{args.port} (Ctrl+C to stop)")
+    return subprocess.call(command, env=env, cwd=REPO_ROOT)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="trawl", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="synthetic extracts, a full run, and a summary")
+    demo.add_argument("--mothers", type=int, default=2000)
+    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--dir", default=str(DEFAULT_DATA_DIR / "demo"), help="where the demo writes (default data/demo)")
+    demo.set_defaults(func=cmd_demo)
+
+    run = commands.add_parser("run", help="run the trawl on a landing folder")
+    run.add_argument("--landing", required=True, help="landing folder (legal/, court/, cafcass/, ...)")
+    run.add_argument("--warehouse", required=True, help="DuckDB warehouse file to build")
+    run.add_argument("--column-mappings", help="column-mapping YAML (default config/column_mappings.yaml)")
+    run.add_argument("--sql-sources", help="YAML of sources to read by SQL query instead of files")
+    run.set_defaults(func=cmd_run)
+
+    synth = commands.add_parser("synth", help="write synthetic extracts and truth files")
+    synth.add_argument("--mothers", type=int, required=True)
+    synth.add_argument("--seed", type=int, default=1)
+    synth.add_argument("--out", required=True, help="landing folder to write")
+    synth.set_defaults(func=cmd_synth)
+
+    ui = commands.add_parser("ui", help="start the Dagster web UI on this code location")
+    ui.add_argument("--landing", default=str(DEFAULT_DATA_DIR / "demo" / "landing"))
+    ui.add_argument("--warehouse", default=str(DEFAULT_DATA_DIR / "demo" / "trawl.duckdb"))
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(func=cmd_ui)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""The trawl code location: assets, checks, resources and the job, defined once.
+
+`dagster dev -m pipelines.definitions` (or `trawl ui`) loads `defs`; the CLI builds the same
+definitions for the landing folder and warehouse it was given.
+"""
+
+import os
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from assets.ingest import raw_assets
+from assets.staging import staging_assets, staging_checks
+from sources.landing import LandingFolder
+
+DEFAULT_LANDING = "data/landing"
+DEFAULT_WAREHOUSE = "data/trawl.duckdb"
+
+# One process for the whole run: a DuckDB file takes one writer process at a time.
+trawl_job = dg.define_asset_job(
+    "trawl",
+    selection=dg.AssetSelection.all(),
+    executor_def=dg.in_process_executor,
+    description="Read every extract, validate, stage and quarantine, then build the warehouse tables.",
+)
+
+
+def build_definitions(
+    landing: str | Path | None = None,
+    warehouse: str | Path | None = None,
+    column_mappings: str | Path | None = None,
+    sql_sources: str | Path | None = None,
+) -> dg.Definitions:
+    landing = landing or os.environ.get("TRAWL_LANDING", DEFAULT_LANDING)
+    warehouse = warehouse or os.environ.get("TRAWL_WAREHOUSE", DEFAULT_WAREHOUSE)
+    column_mappings = column_mappings or os.environ.get("TRAWL_COLUMN_MAPPINGS")
+    sql_sources = sql_sources or os.environ.get("TRAWL_SQL_SOURCES")
+    Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
+    return dg.Definitions(
+        assets=[*raw_assets, *staging_assets],
+        asset_checks=staging_checks,
+        jobs=[trawl_job],
+        resources={
+            "duckdb": DuckDBResource(database=str(warehouse)),
+            "landing": LandingFolder(
+                path=str(landing),
+                column_mappings=str(column_mappings) if column_mappings else None,
+                sql_sources=str(sql_sources) if sql_sources else None,
+            ),
+        },
+    )
+
+
+defs = build_definitions()

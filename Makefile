@@ -4,15 +4,19 @@ PYTHON ?= python3
 VENV   := .venv
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test setup
+.PHONY: demo test setup browser
 
 demo: $(STAMP)
 	$(VENV)/bin/trawl demo
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(VENV)/bin/pytest
 
 setup: $(STAMP)
+
+# Tests open the HTML report and Data Docs in headless Chromium, as a person would.
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -10,8 +10,8 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from assets.ingest import raw_assets
-from assets.staging import staging_assets, staging_checks
+import assets
+from publish.output_folder import OutputFolder
 from sources.landing import LandingFolder
 
 DEFAULT_LANDING = "data/landing"
@@ -31,15 +31,18 @@ def build_definitions(
     warehouse: str | Path | None = None,
     column_mappings: str | Path | None = None,
     sql_sources: str | Path | None = None,
+    outputs: str | Path | None = None,
 ) -> dg.Definitions:
     landing = landing or os.environ.get("TRAWL_LANDING", DEFAULT_LANDING)
     warehouse = warehouse or os.environ.get("TRAWL_WAREHOUSE", DEFAULT_WAREHOUSE)
     column_mappings = column_mappings or os.environ.get("TRAWL_COLUMN_MAPPINGS")
     sql_sources = sql_sources or os.environ.get("TRAWL_SQL_SOURCES")
+    outputs = outputs or os.environ.get("TRAWL_OUTPUTS") or Path(warehouse).parent / "outputs"
     Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
     return dg.Definitions(
-        assets=[*raw_assets, *staging_assets],
-        asset_checks=staging_checks,
+        # Every asset and check defined in a module of the assets/ package, by stage.
+        assets=dg.load_assets_from_package_module(assets),
+        asset_checks=dg.load_asset_checks_from_package_module(assets),
         jobs=[trawl_job],
         resources={
             "duckdb": DuckDBResource(database=str(warehouse)),
@@ -48,6 +51,7 @@ def build_definitions(
                 column_mappings=str(column_mappings) if column_mappings else None,
                 sql_sources=str(sql_sources) if sql_sources else None,
             ),
+            "outputs": OutputFolder(path=str(outputs)),
         },
     )
 

@@ -136,6 +136,25 @@ def cmd_ui(args) -> int:
     return subprocess.call(command, env=env, cwd=REPO_ROOT)
 
 
+def cmd_purge(args) -> int:
+    from pipelines.retention import purge
+
+    warehouse = Path(args.warehouse)
+    report = purge(
+        warehouse, args.older_than,
+        landing=Path(args.landing) if args.landing else None,
+        restricted=warehouse.parent / "restricted",
+        dry_run=args.dry_run,
+    )
+    verb = "Would remove" if args.dry_run else "Removed"
+    print(f"{verb} {len(report.files_removed)} file(s) older than {args.older_than} days")
+    for name in report.files_removed:
+        print(f"  {name}")
+    print(f"{verb} {len(report.tables_dropped)} personal table(s): {', '.join(report.tables_dropped) or 'none'}")
+    print("Pseudonymous core tables and marts aggregates are kept.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="trawl", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -159,6 +178,13 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--out", required=True, help="landing folder to write")
     synth.set_defaults(func=cmd_synth)
 
+    purge = commands.add_parser("purge", help="remove personal data past its retention period")
+    purge.add_argument("--warehouse", required=True)
+    purge.add_argument("--older-than", type=int, required=True, metavar="DAYS")
+    purge.add_argument("--landing", help="also delete extracts in this landing folder older than DAYS")
+    purge.add_argument("--dry-run", action="store_true", help="say what would go, remove nothing")
+    purge.set_defaults(func=cmd_purge)
+
     ui = commands.add_parser("ui", help="start the Dagster web UI on this code location")
     ui.add_argument("--landing", default=str(DEFAULT_DATA_DIR / "demo" / "landing"))
     ui.add_argument("--warehouse", default=str(DEFAULT_DATA_DIR / "demo" / "trawl.duckdb"))
@@ -169,6 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Everything trawl writes (warehouse, outputs, run history) is readable by its owner only.
+    os.umask(0o077)
     args = build_parser().parse_args(argv)
     return args.func(args)
 

@@ -11,6 +11,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 import assets
+from pipelines.automation import build_automation
 from publish.output_folder import OutputFolder
 from sources.landing import LandingFolder
 
@@ -39,11 +40,14 @@ def build_definitions(
     sql_sources = sql_sources or os.environ.get("TRAWL_SQL_SOURCES")
     outputs = outputs or os.environ.get("TRAWL_OUTPUTS") or Path(warehouse).parent / "outputs"
     Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
+    sensors, schedules = build_automation(trawl_job)
     return dg.Definitions(
         # Every asset and check defined in a module of the assets/ package, by stage.
         assets=dg.load_assets_from_package_module(assets),
         asset_checks=dg.load_asset_checks_from_package_module(assets),
         jobs=[trawl_job],
+        sensors=sensors,
+        schedules=schedules,
         resources={
             "duckdb": DuckDBResource(database=str(warehouse)),
             "landing": LandingFolder(
@@ -51,7 +55,7 @@ def build_definitions(
                 column_mappings=str(column_mappings) if column_mappings else None,
                 sql_sources=str(sql_sources) if sql_sources else None,
             ),
-            "outputs": OutputFolder(path=str(outputs)),
+            "outputs": OutputFolder(path=str(outputs), restricted_path=str(Path(warehouse).parent / "restricted")),
         },
     )
 

@@ -3,8 +3,9 @@
 Linkage and the recurrence measures can only be checked against a population whose answers are
 known. `generate` simulates mothers and their section 31 sets of care proceedings, calibrated to
 published figures (about 1 in 4 mothers return within 7 years, 1 in 3 of those under 20 at their
-first set; about 1 in 3 sets concern a returning mother), then writes them as the five sources of
-shared/data-contract.md with the slips real extracts carry, plus truth files that say who is who.
+first set; about 1 in 3 sets, here ~0.32, concern a returning mother), then writes them as the five
+sources of shared/data-contract.md with the slips real extracts carry, plus truth files that say
+who is who (see `_Truth`).
 
 Draws come from numpy Generators seeded from (seed, stage name), so a run is byte-identical for
 the same (mothers, seed) and changing one stage does not reshuffle the others. The population is
@@ -19,9 +20,9 @@ from __future__ import annotations
 
 import bisect
 import csv
-import io
 import json
 import re
+import shutil
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
@@ -31,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
 from sources.layout import CAFCASS, CARE_LEAVERS, CASE_FILE_REVIEW, COURT, LEGAL, SourceLayout
 
@@ -74,23 +76,29 @@ FIRST_SET_AGE_MIN = 14.0
 FIRST_SET_AGE_GAMMA = (4.37, 2.48)  # shape, scale in years above the minimum: median ~24, ~17% < 20
 FIRST_SET_AGE_MAX = 44.0
 TEEN_BELOW_AGE = 20
-# Applications rose for a few years after 2008 (the Baby P effect), then levelled off.
-FIRST_SET_RAMP_YEARS = 4
-FIRST_SET_RAMP_START_WEIGHT = 0.6
+# Relative chance of a mother's first set on a date (straight lines between these dates).
+# Applications rose for a few years after 2008 (the Baby P effect); later, a growing part of a
+# level caseload are returning mothers, so first sets ease off.
+FIRST_SET_DATE_WEIGHTS = {date(2008, 4, 1): 0.8, date(2011, 4, 1): 1.0, date(2025, 3, 31): 0.5}
 
 # Chance of a further set after a mother's first set (by teen at first set), before censoring...
-RETURN_AFTER_FIRST_SET = {True: 0.36, False: 0.255}
+RETURN_AFTER_FIRST_SET = {True: 0.335, False: 0.238}
 # ...and after her 2nd, 3rd, 4th, 5th set: a mother who has returned once often returns again.
-RETURN_AFTER_LATER_SET = (0.50, 0.45, 0.40, 0.30)
+# With only 1 in 4 returning within 7 years and sets censored at the extract end, these must be
+# high for ~1 in 3 sets to be recurrent (here ~0.32; over half of recurrent mothers have 3+ sets).
+RETURN_AFTER_LATER_SET = (0.64, 0.60, 0.55, 0.45)
 MAX_SETS_PER_MOTHER = 2 + len(RETURN_AFTER_LATER_SET)
 GAP_MIN_YEARS = 0.5  # a new pregnancy: no further set within six months
-GAP_LOGNORMAL_MEDIAN_YEARS = 1.3  # added to the minimum
+GAP_LOGNORMAL_MEDIAN_YEARS = 1.1  # added to the minimum
 GAP_LOGNORMAL_SIGMA = 0.8
 MAX_MOTHER_AGE_AT_SET = 46
 
-SET_CHILDREN_WEIGHTS = {1: 0.70, 2: 0.17, 3: 0.09, 4: 0.04}  # ~30% sibling sets
-BABY_UNDER_4_WEEKS_RATE = {"first": 0.25, "recurrent": 0.62}  # youngest child born < 28 days before issue
-MIN_MOTHER_AGE_AT_BIRTH = 13
+# Wanted sizes; a few shrink to fit the mother's age and her previous set, leaving ~30% sibling sets.
+SET_CHILDREN_WEIGHTS = {1: 0.40, 2: 0.30, 3: 0.19, 4: 0.11}
+BABY_UNDER_4_WEEKS_RATE = {"first": 0.25, "recurrent": 0.60}  # youngest child born < 28 days before issue
+# A mother's age when her first child was born (years above 14): median ~18. Children in her
+# first set are born no earlier; a younger mother's first child is the baby in that set.
+AGE_AT_FIRST_BIRTH_GAMMA = (2.5, 1.8)
 OLDEST_CHILD_AGE_YEARS = 15
 SIBLING_SPACING_DAYS = (330, 1300)
 CHILD_MIDDLE_NAME_RATE = 0.5
@@ -111,9 +119,9 @@ NEIGHBOUR_LA_SET_RATE = 0.03
 IN_CARE_AS_CHILD_RATE = {"recurrent": 0.40, "single_set": 0.22}
 
 S31_SUPERVISION_RATE = 0.15
-EPO_BEFORE_S31_RATE = 0.07  # an emergency protection order a few days before the s31 application
+EPO_BEFORE_S31_RATE = 0.10  # an emergency protection order a few days before the s31 application
 EPO_DAYS_BEFORE = (0, 10)
-PRIVATE_LAW_CASES_PER_S31_SET = 0.065
+PRIVATE_LAW_CASES_PER_S31_SET = 0.085  # with EPOs, ~15% of court rows are not s31
 PRIVATE_LAW_KNOWN_MOTHER_RATE = 0.35  # private-law mother is one of the study mothers
 PRIVATE_LAW_FATHER_FROM_HER_SETS_RATE = 0.5
 PRIVATE_LAW_CHILDREN_WEIGHTS = {1: 0.6, 2: 0.3, 3: 0.1}
@@ -123,7 +131,7 @@ RELATIVE_IN_COURT_WHEN_NO_FATHER_RATE = 0.25  # a grandmother or aunt fills the 
 RELATIVE_IN_CAFCASS_RATE = 0.05
 RELATIVE_LABELS = {"maternal grandmother": 0.35, "grandmother": 0.35, "aunt": 0.30}
 
-# (name, weight); outcome weeks after issue (later than the extract end = still pending).
+# Outcomes {name: weight}, decided some weeks after issue (after the extract end: still pending).
 S31_OUTCOMES = {
     "care order": 0.38, "placement order": 0.20, "special guardianship order": 0.16,
     "supervision order": 0.12, "child arrangements order": 0.07, "no order": 0.04, "withdrawn": 0.03,
@@ -173,7 +181,9 @@ DOB_MISSING_RATE = {"legal": 0.06, "court": 0.12, "cafcass": 0.05, "care_leavers
                     "case_file_review": 0.03}
 FATHER_DOB_MISSING_FACTOR = 1.5
 CHILD_DOB_MISSING_RATE = 0.01
-UNREADABLE_ROW_RATE = 0.004
+# Forms keyed in by hand from paper have more slips than system extracts.
+UNREADABLE_ROW_RATE = {"legal": 0.004, "court": 0.004, "cafcass": 0.003, "care_leavers": 0.004,
+                       "case_file_review": 0.02}
 UNREADABLE_BLANK_SHARE = 0.4  # the rest are impossible dates
 # Required columns that may be blanked; a case reference is never blanked, so truth keys hold.
 BLANKABLE_REQUIRED = {
@@ -321,7 +331,7 @@ FILES = {
         FileSpec("legal_2016_2020.csv", date(2016, 4, 1), date(2020, 3, 31), "utf-8-sig", "dmy"),
         FileSpec("legal_list_2019_2023.csv", date(2019, 4, 1), date(2023, 3, 31), "cp1252", "dmy",
                  LEGAL_LOCAL_HEADERS),
-        FileSpec("legal_2022_2025.xlsx", date(2022, 4, 1), date(2025, 3, 31), "xlsx", "excel"),
+        FileSpec("legal_2023_2025.xlsx", date(2023, 1, 1), date(2025, 3, 31), "xlsx", "excel"),
     ),
     "court": (
         FileSpec("court_2008_2016.csv", date(2008, 1, 1), date(2016, 12, 31), "cp1252", "dmon"),
@@ -335,9 +345,10 @@ FILES = {
         FileSpec("cafcass_2019_2025.csv", date(2019, 1, 1), date(2025, 3, 31), "utf-8", "dmy"),
     ),
     "care_leavers": (
-        FileSpec("care_leavers_to_2004.xlsx", date(1960, 1, 1), date(2004, 12, 31), "xlsx", "excel"),
-        FileSpec("care_leavers_2000_2014.csv", date(2000, 1, 1), date(2014, 12, 31), "cp1252", "dmy"),
-        FileSpec("care_leavers_2012_2025.csv", date(2012, 1, 1), date(2025, 3, 31), "utf-8-sig", "iso"),
+        FileSpec("care_leavers_to_1999.csv", date(1960, 1, 1), date(1999, 12, 31), "cp1252", "dmy"),
+        FileSpec("care_leavers_1997_2009.csv", date(1997, 1, 1), date(2009, 12, 31), "utf-8", "iso"),
+        FileSpec("care_leavers_2007_2016.csv", date(2007, 1, 1), date(2016, 12, 31), "utf-8-sig", "dmy"),
+        FileSpec("care_leavers_2015_2025.xlsx", date(2015, 1, 1), date(2025, 3, 31), "xlsx", "excel"),
     ),
     "case_file_review": (
         FileSpec("trawl_forms_2023_24.csv", date(2023, 10, 1), date(2024, 4, 30), "utf-8-sig", "dmy"),
@@ -422,19 +433,15 @@ def _popularity(n: int) -> np.ndarray:
 
 
 # All forenames in one tuple so a person's name is one index; each pool is a slice of it.
-FORENAMES = WOMEN_FORENAMES + MEN_FORENAMES + GIRL_FORENAMES + BOY_FORENAMES
-_POOL_OFFSETS = {}
-_offset = 0
-for _pool_name, _pool in (("woman", WOMEN_FORENAMES), ("man", MEN_FORENAMES),
-                          ("girl", GIRL_FORENAMES), ("boy", BOY_FORENAMES)):
-    _POOL_OFFSETS[_pool_name] = (_offset, len(_pool))
-    _offset += len(_pool)
-del _offset, _pool_name, _pool
+_FORENAME_POOLS = {"woman": WOMEN_FORENAMES, "man": MEN_FORENAMES, "girl": GIRL_FORENAMES,
+                   "boy": BOY_FORENAMES}
+FORENAMES = sum(_FORENAME_POOLS.values(), ())
+_POOL_STARTS = dict(zip(_FORENAME_POOLS, np.cumsum([0, *map(len, _FORENAME_POOLS.values())]).tolist()))
 
 
 def _draw_forenames(rng: np.random.Generator, pool: str, n: int) -> np.ndarray:
-    offset, size = _POOL_OFFSETS[pool]
-    return offset + rng.choice(size, size=n, p=_popularity(size))
+    size = len(_FORENAME_POOLS[pool])
+    return _POOL_STARTS[pool] + rng.choice(size, size=n, p=_popularity(size))
 
 
 def _draw_surnames(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -516,16 +523,16 @@ class _Population:
     mother_last_surname: np.ndarray
     # Per case, in issue-date order; s31 sets and other applications (lists, for fast loops).
     case: dict[str, list]
-    children: list[int]
+    children: list[int]  # cases' children, eldest first, sliced by child_start/child_count
     care_leaver_distractors: np.ndarray
     relative_label: dict[int, str]
-    stats: dict
+    sets: dict[str, np.ndarray]  # the s31 sets as simulated, for the truth figures
 
 
 def _draw_first_set_dates(rng: np.random.Generator, n: int) -> np.ndarray:
     days = np.arange(WINDOW_START.toordinal(), EXTRACT_END.toordinal() + 1)
-    ramp = (days - days[0]) / (FIRST_SET_RAMP_YEARS * DAYS_PER_YEAR)
-    weights = FIRST_SET_RAMP_START_WEIGHT + (1 - FIRST_SET_RAMP_START_WEIGHT) * np.minimum(ramp, 1)
+    knots = [day.toordinal() for day in FIRST_SET_DATE_WEIGHTS]
+    weights = np.interp(days, knots, list(FIRST_SET_DATE_WEIGHTS.values()))
     return np.sort(rng.choice(days, size=n, p=weights / weights.sum()))
 
 
@@ -573,7 +580,8 @@ def _simulate_sets(rng, people: _People, mothers: int) -> dict[str, np.ndarray]:
     surname = np.where(rng.random(mothers) < SURNAME_NOT_BIRTH_AT_FIRST_SET_RATE,
                        _draw_surnames(rng, mothers), birth_surname)
     generation = dict(mother_no=mother_no, date=first, previous_date=none, father=father,
-                      father_surname=father_surname, surname=surname, surname_changed=none == 0,
+                      father_surname=father_surname, surname=surname,
+                      surname_changed=np.zeros(mothers, bool),
                       district=rng.integers(0, districts, mothers), number=np.ones(mothers, int))
     generations = [generation]
     for number in range(2, MAX_SETS_PER_MOTHER + 1):
@@ -615,12 +623,12 @@ def _simulate_sets(rng, people: _People, mothers: int) -> dict[str, np.ndarray]:
     return sets
 
 
-def _add_children(rng, people: _People, case_date, mother_dob, earliest_birth, father_surname,
+def _add_children(rng, people: _People, case_date, earliest_birth, father_surname,
                   mother_surname, baby_rate, wanted_children):
     """Children for each case, eldest first; returns (child person indices, count per case).
 
-    Younger siblings are spaced a year or more apart and nobody is born before `earliest_birth`
-    (the mother's early teens, or her previous set), which may leave fewer children than wanted.
+    Siblings are spaced about a year or more apart and nobody is born before `earliest_birth`
+    (her first birth, or her previous set), which may leave fewer children than wanted.
     """
     n = len(case_date)
     oldest_age = np.minimum(case_date - earliest_birth, _years(OLDEST_CHILD_AGE_YEARS))
@@ -679,25 +687,26 @@ def _simulate(mothers: int, seed: int) -> _Population:
     n_sets = len(sets["date"])
     mother_dob = sets["mother_dob"]
 
-    # Children of each set: a recurrent set's children were born after her previous set.
+    # Children of each set: born after her first birth, and after her previous set if any.
     recurrent = sets["number"] > 1
-    earliest = mother_dob[sets["mother_no"]] + _years(MIN_MOTHER_AGE_AT_BIRTH)
-    earliest = np.where(recurrent, np.maximum(earliest, sets["previous_date"] + 1), earliest)
+    first_birth = mother_dob + _years(14 + rng.gamma(*AGE_AT_FIRST_BIRTH_GAMMA, mothers))
+    earliest = np.where(recurrent, sets["previous_date"] + 1,
+                        np.minimum(first_birth[sets["mother_no"]], sets["date"] - 28))
     sizes = _Weighted(SET_CHILDREN_WEIGHTS)
     wanted = np.array(sizes.options)[sizes.draw_many(rng, n_sets)]
     baby_rate = np.where(recurrent, BABY_UNDER_4_WEEKS_RATE["recurrent"], BABY_UNDER_4_WEEKS_RATE["first"])
     set_children, set_child_count = _add_children(
-        rng, people, sets["date"], mother_dob, earliest, sets["father_surname"], sets["surname"],
+        rng, people, sets["date"], earliest, sets["father_surname"], sets["surname"],
         baby_rate, wanted)
-    set_child_start = np.concatenate([[0], np.cumsum(set_child_count)[:-1]])
+    set_child_start = np.concatenate([[0], np.cumsum(set_child_count)[:-1]]).astype(np.int64)
 
     la = (rng.random(n_sets) < NEIGHBOUR_LA_SET_RATE).astype(np.int64)
     neighbour_district = rng.integers(0, len(NEIGHBOUR_LA.postcode_districts), n_sets)
     s31 = dict(
         kind=np.where(rng.random(n_sets) < S31_SUPERVISION_RATE, S31_SUPERVISION, S31_CARE),
-        issue=sets["date"], mother_no=sets["mother_no"], number=sets["number"],
-        surname=sets["surname"], surname_changed=sets["surname_changed"], father=sets["father"],
-        la=la, court=_draw_courts(rng, la),
+        issue=sets["date"], mother_no=sets["mother_no"],
+        mother=sets["mother_person"][sets["mother_no"]], surname=sets["surname"],
+        father=sets["father"], la=la, court=_draw_courts(rng, la),
         postcode=np.where(la == 0, np.array(HOME_LA.postcode_districts)[sets["district"]],
                           np.array(NEIGHBOUR_LA.postcode_districts)[neighbour_district]),
         child_start=set_child_start, child_count=set_child_count,
@@ -705,39 +714,38 @@ def _simulate(mothers: int, seed: int) -> _Population:
     s31["outcome"], s31["outcome_date"] = _draw_outcomes(rng, "s31", S31_OUTCOMES, sets["date"])
 
     # Emergency protection orders a few days before some s31 applications: same family, court only.
-    window_start = WINDOW_START.toordinal()
     has_epo = rng.random(n_sets) < EPO_BEFORE_S31_RATE
     epo_issue = sets["date"] - rng.integers(EPO_DAYS_BEFORE[0], EPO_DAYS_BEFORE[1] + 1, n_sets)
-    has_epo &= epo_issue >= window_start
+    has_epo &= epo_issue >= WINDOW_START.toordinal()
     epo = {key: values[has_epo] for key, values in s31.items()}
-    epo.update(kind=np.full(int(has_epo.sum()), EPO), issue=epo_issue[has_epo],
-               number=np.zeros(int(has_epo.sum()), int))
+    epo.update(kind=np.full(len(epo["issue"]), EPO), issue=epo_issue[has_epo])
     epo["outcome"], epo["outcome_date"] = _draw_outcomes(rng, "epo", EPO_OUTCOMES, epo["issue"])
 
-    private = _simulate_private_law(rng, people, sets, n_sets, start_child=len(set_children))
+    private = _simulate_private_law(rng, people, sets, first_child=len(set_children))
+    private_children = private.pop("children")
 
     cases = {key: np.concatenate([s31[key], epo[key], private[key]]) for key in s31}
-    children = np.concatenate([set_children, private["children"]])
     order = np.lexsort((np.arange(len(cases["issue"])), cases["issue"]))
     cases = {key: values[order] for key, values in cases.items()}
     n_cases = len(order)
+    kind = cases["kind"]
 
-    # Mother-level truth, from the sets as simulated (all within the window by construction).
+    # Mother-level truth, from the sets as simulated (all inside the window by construction).
     mother_no = sets["mother_no"]
     set_counts = np.bincount(mother_no, minlength=mothers)
     second = np.full(mothers, -1)
-    second_sets = sets["number"] == 2
-    second[mother_no[second_sets]] = sets["date"][second_sets]
+    is_second = sets["number"] == 2
+    second[mother_no[is_second]] = sets["date"][is_second]
     last_surname = np.empty(mothers, dtype=np.int64)
     last_surname[mother_no] = sets["surname"]  # sets are in date order: the last write wins
     in_care = rng.random(mothers) < np.where(set_counts > 1, IN_CARE_AS_CHILD_RATE["recurrent"],
                                               IN_CARE_AS_CHILD_RATE["single_set"])
 
     # Relatives who become parties: one grandmother or aunt per mother, added only when needed.
-    kind = cases["kind"]
     public = kind != PRIVATE_LAW
-    court_relative = public & (cases["father"] < 0) & (rng.random(n_cases) < RELATIVE_IN_COURT_WHEN_NO_FATHER_RATE)
-    cafcass_relative = (kind != PRIVATE_LAW) & (kind != EPO) & (rng.random(n_cases) < RELATIVE_IN_CAFCASS_RATE)
+    court_relative = (public & (cases["father"] < 0)
+                      & (rng.random(n_cases) < RELATIVE_IN_COURT_WHEN_NO_FATHER_RATE))
+    cafcass_relative = np.isin(kind, S31_KINDS) & (rng.random(n_cases) < RELATIVE_IN_CAFCASS_RATE)
     needing = np.unique(cases["mother_no"][court_relative | cafcass_relative])
     relative_of_mother = np.full(mothers, -1)
     relative_of_mother[needing], relative_label = _add_relatives(
@@ -745,22 +753,19 @@ def _simulate(mothers: int, seed: int) -> _Population:
     relative = relative_of_mother[np.maximum(cases["mother_no"], 0)]
     cases["court_relative"] = np.where(court_relative, relative, -1)
     cases["cafcass_relative"] = np.where(cafcass_relative, relative, -1)
-    cases["mother"] = np.where(cases["mother_no"] >= 0,
-                               sets["mother_person"][np.maximum(cases["mother_no"], 0)],
-                               cases.pop("stranger_mother"))
 
-    # Which sources hold each case. Every s31 set is somewhere; legal lists start in 2014.
+    # Which sources hold each case. Every s31 set is somewhere; the legal list starts in 2014.
     is_s31 = np.isin(kind, S31_KINDS)
     in_legal = is_s31 & (cases["issue"] >= LEGAL_LIST_START.toordinal())
     in_court = np.where(is_s31, rng.random(n_cases) >= COURT_MISSES_S31_SET_RATE,
-                        np.where(kind == EPO, True, rng.random(n_cases) < PRIVATE_LAW_IN_COURT_RATE))
+                        (kind == EPO) | (rng.random(n_cases) < PRIVATE_LAW_IN_COURT_RATE))
     in_cafcass = np.where(is_s31, rng.random(n_cases) >= CAFCASS_MISSES_S31_SET_RATE,
                           (kind == PRIVATE_LAW) & (rng.random(n_cases) < PRIVATE_LAW_IN_CAFCASS_RATE))
     in_court |= ~(in_legal | in_court | in_cafcass)
     cases.update(in_legal=in_legal, in_court=in_court, in_cafcass=in_cafcass)
 
-    distractor_count = int(round(CARE_LEAVER_DISTRACTORS_PER_MOTHER * in_care.sum()))
-    distractors = _add_care_leaver_distractors(rng, people, distractor_count)
+    distractors = _add_care_leaver_distractors(
+        rng, people, int(round(CARE_LEAVER_DISTRACTORS_PER_MOTHER * in_care.sum())))
     people.freeze()
 
     case_lists = {key: values.tolist() for key, values in cases.items()}
@@ -769,80 +774,876 @@ def _simulate(mothers: int, seed: int) -> _Population:
         people=people, mother_person=sets["mother_person"], mother_first_set=sets["mother_first"],
         mother_age_at_first_set=sets["mother_age_at_first"], mother_teen=sets["mother_teen"],
         mother_sets=set_counts, mother_second_set=second, mother_in_care=in_care,
-        mother_last_surname=last_surname, case=case_lists, children=children.tolist(),
-        care_leaver_distractors=distractors, relative_label=relative_label,
-        stats=dict(set_children=set_children, set_child_count=set_child_count, sets=sets, epo=int(has_epo.sum()),
-                   private_law=len(private["issue"])),
+        mother_last_surname=last_surname, case=case_lists,
+        children=np.concatenate([set_children, private_children]).tolist(),
+        care_leaver_distractors=distractors, relative_label=relative_label, sets=sets,
     )
 
 
-def _simulate_private_law(rng, people: _People, sets: dict, n_sets: int, start_child: int) -> dict:
+def _simulate_private_law(rng, people: _People, sets: dict, first_child: int) -> dict:
     """Private-law (C100) cases: some study mothers, and strangers drawn from the same name pools."""
-    n = int(round(PRIVATE_LAW_CASES_PER_S31_SET * n_sets))
+    n = int(round(PRIVATE_LAW_CASES_PER_S31_SET * len(sets["date"])))
     start, end = WINDOW_START.toordinal(), EXTRACT_END.toordinal()
     mothers = len(sets["mother_person"])
-    mother_dob = sets["mother_dob"]
     candidate = rng.integers(0, mothers, n)
-    low = np.maximum(start, mother_dob[candidate] + _years(17))
-    high = np.minimum(end, mother_dob[candidate] + _years(50))
-    issue = low + (rng.random(n) * np.maximum(high - low, 0)).astype(np.int64)
+    low = np.maximum(start, sets["mother_dob"][candidate] + _years(17))
+    high = np.minimum(end, sets["mother_dob"][candidate] + _years(50))
     known = (rng.random(n) < PRIVATE_LAW_KNOWN_MOTHER_RATE) & (high > low)
-    issue = np.where(known, issue, rng.integers(start, end + 1, n))
+    issue = np.where(known, low + (rng.random(n) * (high - low)).astype(np.int64),
+                     rng.integers(start, end + 1, n))
     mother_no = np.where(known, candidate, -1)
 
-    strangers = int((~known).sum())
-    stranger_dob = issue[~known] - _years(rng.uniform(18, 45, strangers))
-    stranger_index = people.add("P", True, _draw_forenames(rng, "woman", strangers),
-                                _draw_middle_names(rng, "woman", strangers, ADULT_MIDDLE_NAME_RATE),
-                                _draw_surnames(rng, strangers), stranger_dob)
-    stranger_surname = _draw_surnames(rng, n)  # only the strangers' entries are used
-    stranger_mother = np.full(n, -1)
-    stranger_mother[~known] = stranger_index
-    stranger_surname[~known] = people._parts[-1][4]
-    dob = np.where(known, mother_dob[np.maximum(mother_no, 0)], 0)
-    dob[~known] = stranger_dob
+    stranger = ~known
+    strangers = int(stranger.sum())
+    mother, dob, surname = (np.empty(n, dtype=np.int64) for _ in range(3))
+    dob[stranger] = issue[stranger] - _years(rng.uniform(18, 45, strangers))
+    surname[stranger] = _draw_surnames(rng, strangers)
+    mother[stranger] = people.add(
+        "P", True, _draw_forenames(rng, "woman", strangers),
+        _draw_middle_names(rng, "woman", strangers, ADULT_MIDDLE_NAME_RATE),
+        surname[stranger], dob[stranger])
+    mother[known] = sets["mother_person"][mother_no[known]]
+    dob[known] = sets["mother_dob"][mother_no[known]]
 
-    # A known mother is recorded under the surname of her latest set before the case.
-    set_order = np.lexsort((sets["date"], sets["mother_no"]))
-    set_mother, set_date = sets["mother_no"][set_order], sets["date"][set_order]
-    set_surname, set_father = sets["surname"][set_order], sets["father"][set_order]
-    first_of_mother = np.searchsorted(set_mother, np.arange(mothers))
-    surname = stranger_surname.copy()
+    # A study mother is recorded under the surname of her latest set before the case (or her
+    # first set's), and the other party may be the father from one of her sets.
+    by_mother = np.lexsort((sets["date"], sets["mother_no"]))
+    set_mother, set_date = sets["mother_no"][by_mother], sets["date"][by_mother]
+    set_surname = sets["surname"][by_mother]
+    set_father, set_father_surname = sets["father"][by_mother], sets["father_surname"][by_mother]
+    bounds = np.searchsorted(set_mother, np.arange(mothers + 1))
     her_father = np.full(n, -1)
+    her_father_surname = np.full(n, -1)
     for case in np.flatnonzero(known).tolist():
-        m = int(mother_no[case])
-        first, last = first_of_mother[m], (first_of_mother[m + 1] if m + 1 < mothers else len(set_mother))
+        first, last = bounds[mother_no[case]], bounds[mother_no[case] + 1]
         latest = first + max(int(np.searchsorted(set_date[first:last], issue[case], side="right")) - 1, 0)
         surname[case] = set_surname[latest]
-        fathers = set_father[first:last]
-        fathers = fathers[fathers >= 0]
-        if len(fathers):
-            her_father[case] = fathers[int(rng.integers(0, len(fathers)))]
+        named = np.flatnonzero(set_father[first:last] >= 0)
+        if len(named):
+            pick = first + named[int(rng.integers(0, len(named)))]
+            her_father[case], her_father_surname[case] = set_father[pick], set_father_surname[pick]
 
     has_father = rng.random(n) < PRIVATE_LAW_FATHER_RATE
-    reuse = (her_father >= 0) & (rng.random(n) < PRIVATE_LAW_FATHER_FROM_HER_SETS_RATE)
+    reuse = has_father & (her_father >= 0) & (rng.random(n) < PRIVATE_LAW_FATHER_FROM_HER_SETS_RATE)
     new = has_father & ~reuse
     father = np.where(reuse, her_father, -1)
-    father[new], _ = _new_men(rng, people, "P", dob[new], issue[new])
-    father_surname = np.full(n, -1)
-    father_surname[new] = people._parts[-1][4]
-    father_surname[reuse] = [people_surname_of_reused for people_surname_of_reused in
-                             sets["father_surname"][np.searchsorted(sets["father"], 0) * 0 + 0: 0]] or \
-        father_surname[reuse]
+    father_surname = np.where(reuse, her_father_surname, -1)
+    father[new], father_surname[new] = _new_men(rng, people, "P", dob[new], issue[new])
 
     sizes = _Weighted(PRIVATE_LAW_CHILDREN_WEIGHTS)
     wanted = np.array(sizes.options)[sizes.draw_many(rng, n)]
     earliest = np.maximum(dob + _years(16), issue - _years(12))
-    children, counts = _add_children(rng, people, issue, dob, earliest, father_surname, surname,
-                                     0.0, wanted)
-    child_start = start_child + np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    children, counts = _add_children(rng, people, issue, earliest, father_surname, surname, 0.0, wanted)
     la = np.zeros(n, dtype=np.int64)
+    districts = np.array(HOME_LA.postcode_districts)
     outcome, outcome_date = _draw_outcomes(rng, "private_law", PRIVATE_LAW_OUTCOMES, issue)
     return dict(
-        kind=np.full(n, PRIVATE_LAW), issue=issue, mother_no=mother_no, number=np.zeros(n, int),
-        surname=surname, surname_changed=np.zeros(n, bool), father=father, la=la,
-        court=_draw_courts(rng, la),
-        postcode=np.array(HOME_LA.postcode_districts)[rng.integers(0, len(HOME_LA.postcode_districts), n)],
-        child_start=child_start, child_count=counts, outcome=outcome, outcome_date=outcome_date,
-        children=children, stranger_mother=stranger_mother,
+        kind=np.full(n, PRIVATE_LAW), issue=issue, mother_no=mother_no, mother=mother,
+        surname=surname, father=father, la=la, court=_draw_courts(rng, la),
+        postcode=districts[rng.integers(0, len(districts), n)],
+        child_start=first_child + np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64),
+        child_count=counts, outcome=outcome, outcome_date=outcome_date, children=children,
     )
+
+
+def _add_relatives(rng, people: _People, mother_dob: np.ndarray, birth_surname: np.ndarray):
+    """A grandmother or aunt for each given mother; returns (person indices, {person: label})."""
+    n = len(mother_dob)
+    labels = _Weighted(RELATIVE_LABELS)
+    label = np.array(labels.options, dtype=object)[labels.draw_many(rng, n)]
+    dob = np.where(label == "aunt", mother_dob + _years(rng.uniform(-8, 8, n)),
+                   mother_dob - _years(rng.uniform(17, 30, n)))
+    surname = np.where(rng.random(n) < 0.6, birth_surname, _draw_surnames(rng, n))
+    index = people.add("P", True, _draw_forenames(rng, "woman", n),
+                       _draw_middle_names(rng, "woman", n, ADULT_MIDDLE_NAME_RATE), surname, dob)
+    return index, dict(zip(index.tolist(), label.tolist()))
+
+
+def _add_care_leaver_distractors(rng, people: _People, n: int) -> np.ndarray:
+    """Care leavers who never appear in proceedings, drawn from the same name pools as the mothers."""
+    female = rng.random(n) < CARE_LEAVER_DISTRACTOR_FEMALE_RATE
+    dob = rng.integers(date(1963, 1, 1).toordinal(), date(2007, 12, 31).toordinal() + 1, n)
+    forename = np.where(female, _draw_forenames(rng, "woman", n), _draw_forenames(rng, "man", n))
+    middle = np.where(female, _draw_middle_names(rng, "woman", n, ADULT_MIDDLE_NAME_RATE),
+                      _draw_middle_names(rng, "man", n, ADULT_MIDDLE_NAME_RATE))
+    return people.add("P", female, forename, middle, _draw_surnames(rng, n), dob)
+
+
+def _assign_references(case: dict[str, list], u: _Uniforms) -> None:
+    """Each source's own case references, numbered in issue order with the gaps of shared registers."""
+    n = len(case["issue"])
+    court_number, cafcass_id, legal_ref, true_set_id = [""] * n, [""] * n, [""] * n, [""] * n
+    court_next: dict = {}
+    cafcass_next: dict = {}
+    legal_next: dict = {}
+    s31_sets = sum(kind in S31_KINDS for kind in case["kind"])
+    s31_width, other_width = max(7, len(str(s31_sets))), max(7, len(str(n - s31_sets)))
+    s31_serial = other_serial = 0
+    for i in range(n):
+        year = date.fromordinal(case["issue"][i]).year
+        if case["kind"][i] in S31_KINDS:
+            s31_serial += 1
+            true_set_id[i] = f"S{s31_serial:0{s31_width}d}"
+        else:
+            other_serial += 1
+            true_set_id[i] = f"N{other_serial:0{other_width}d}"
+        if case["in_court"][i]:
+            code = COURT_CODES[case["court"][i]]
+            serial = court_next.get((code, year)) or u.integer(1, 40)
+            court_number[i] = f"{code}{year % 100:02d}C{serial:05d}"
+            court_next[(code, year)] = serial + u.integer(1, 4)
+        if case["in_cafcass"][i]:
+            serial = cafcass_next.get(year) or u.integer(100, 999)
+            cafcass_id[i] = f"CF-{year}-{serial:06d}"
+            cafcass_next[year] = serial + u.integer(1, 25)
+        if case["in_legal"][i]:
+            if court_number[i] and u() < LEGAL_REF_IS_COURT_NUMBER_RATE:
+                legal_ref[i] = f"LGL/{court_number[i]}"
+            else:
+                serial = legal_next.get(year, 1)
+                legal_ref[i] = f"LGL-{year}-{serial:05d}"
+                legal_next[year] = serial + u.integer(1, 2)
+    case.update(court_number=court_number, cafcass_id=cafcass_id, legal_ref=legal_ref,
+                true_set_id=true_set_id)
+
+
+# --- Writing people down -------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Written:
+    forename: str
+    middle: str
+    surname: str
+    dob: int | None
+    noise: list[str]
+
+
+def _keyboard_slip(letter: str, u: _Uniforms) -> str:
+    lower = letter.lower()
+    for row in _KEYBOARD_ROWS:
+        at = row.find(lower)
+        if at >= 0:
+            slip = u.pick(row[max(at - 1, 0):at] + row[at + 1:at + 2])
+            return slip.upper() if letter.isupper() else slip
+    return letter
+
+
+def _typo(name: str, u: _Uniforms) -> str:
+    """One keying slip after the first letter: a letter dropped, doubled, swapped or mis-hit."""
+    positions = [i for i in range(1, len(name)) if name[i].isascii() and name[i].isalpha()]
+    if not positions:
+        return name
+    i = u.pick(positions)
+    slip = u.integer(0, 3)
+    if slip == 0:
+        return name[:i] + name[i + 1:]
+    if slip == 1:
+        return name[:i] + name[i] + name[i:]
+    if slip == 2 and name[i - 1].isalpha() and name[i - 1] != name[i]:
+        return name[:i - 1] + name[i] + name[i - 1] + name[i + 1:]
+    return name[:i] + _keyboard_slip(name[i], u) + name[i + 1:]
+
+
+def _written_name(name: str, variants: dict, variant_rate: float, typo_rate: float,
+                  u: _Uniforms, noise: list[str], field_name: str) -> str:
+    options = variants.get(name)
+    if options and u() < variant_rate:
+        name = u.pick(options)
+        noise.append(f"{field_name}_variant")
+    if u() < typo_rate:
+        typed = _typo(name, u)
+        if typed != name:
+            name = typed
+            noise.append(f"{field_name}_typo")
+    return name
+
+
+def _written_dob(dob: int, missing_rate: float, u: _Uniforms, noise: list[str]) -> int | None:
+    if u() < missing_rate:
+        noise.append("dob_missing")
+        return None
+    day = date.fromordinal(dob)
+    if day.day <= 12 and day.day != day.month and u() < DOB_DAY_MONTH_SWAP_RATE:
+        noise.append("dob_day_month_swapped")
+        return date(day.year, day.day, day.month).toordinal()
+    return dob
+
+
+class _Clerk:
+    """Writes people's details as one source's staff would: mostly right, with real records' slips."""
+
+    def __init__(self, people: _People, u: _Uniforms, source: str):
+        self._people = people
+        self._u = u
+        self._dob_missing = DOB_MISSING_RATE[source]
+
+    def write(self, person: int, surname: int | None = None, role: str = "mother") -> _Written:
+        """`surname` is the surname at the time (a mother's changes between sets); default birth."""
+        people, u = self._people, self._u
+        child = role == "child"
+        care = CHILD_NAME_NOISE_FACTOR if child else 1.0
+        noise: list[str] = []
+        forename = _written_name(FORENAMES[people.forename[person]], FORENAME_VARIANTS,
+                                 FORENAME_VARIANT_RATE * care, NAME_TYPO_RATE * care, u, noise, "forename")
+        written_surname = _written_name(SURNAMES[people.surname[person] if surname is None else surname],
+                                        SURNAME_VARIANTS, SURNAME_VARIANT_RATE * care,
+                                        NAME_TYPO_RATE * care, u, noise, "surname")
+        middle = FORENAMES[people.middle[person]] if people.middle[person] >= 0 else ""
+        if child:
+            missing = CHILD_DOB_MISSING_RATE
+        else:
+            missing = self._dob_missing * (FATHER_DOB_MISSING_FACTOR if role == "father" else 1.0)
+        dob = _written_dob(people.dob[person], missing, u, noise)
+        return _Written(forename, middle, written_surname, dob, noise)
+
+
+def _mistype_case_number(number: str, u: _Uniforms) -> str:
+    """One digit changed, or two adjacent digits swapped (never across the court code or 'C')."""
+    digits = [i for i, c in enumerate(number) if c.isdigit()]
+    pairs = [i for i in digits if i + 1 in digits and number[i] != number[i + 1]]
+    if pairs and u() < 0.5:
+        i = u.pick(pairs)
+        return number[:i] + number[i + 1] + number[i] + number[i + 2:]
+    i = u.pick(digits)
+    new_digit = u.pick([d for d in "0123456789" if d != number[i]])
+    return number[:i] + new_digit + number[i + 1:]
+
+
+# --- Files ---------------------------------------------------------------------------------------
+
+
+class _ImpossibleDate(tuple):
+    """A (year, month, day) that no calendar has, written in a file's date style."""
+
+    def text(self, style: str) -> str:
+        year, month, day = self
+        if style == "iso":
+            return f"{year}-{month:02d}-{day:02d}"
+        if style == "dmon":
+            return f"{day}-{_MONTHS[month]}-{year}"
+        return f"{day:02d}/{month:02d}/{year}"  # dmy, and text in an Excel cell
+
+
+class _Dates:
+    """Day ordinals written in each style; cached, as a run writes few distinct dates many times."""
+
+    def __init__(self):
+        self._cache: dict[str, dict[int, object]] = {"iso": {}, "dmy": {}, "dmon": {}, "excel": {}}
+
+    def render(self, style: str, value):
+        if type(value) is int:
+            cache = self._cache[style]
+            written = cache.get(value)
+            if written is None:
+                written = cache[value] = self._write(style, date.fromordinal(value))
+            return written
+        if value is None:
+            return None if style == "excel" else ""
+        return value.text(style)
+
+    @staticmethod
+    def _write(style: str, day: date):
+        if style == "iso":
+            return day.isoformat()
+        if style == "dmy":
+            return f"{day.day:02d}/{day.month:02d}/{day.year}"
+        if style == "dmon":
+            return f"{day.day}-{_MONTHS[day.month]}-{day.year}"
+        return day  # excel: a real date cell
+
+
+def _finish_xlsx(path: Path, rows: int, columns: int) -> None:
+    """Make a write-only openpyxl file look like one Excel saved, the same bytes every run.
+
+    openpyxl stamps the save time into the zip entries and docProps/core.xml (pinned here), and
+    leaves out the sheet's <dimension>, without which readers see ragged rows (added here).
+    """
+    stamp = XLSX_TIMESTAMP.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    dimension = f'<dimension ref="A1:{get_column_letter(columns)}{rows}" />'.encode()
+    temporary = path.with_name(path.name + ".tmp")
+    with zipfile.ZipFile(path) as original, zipfile.ZipFile(temporary, "w") as pinned:
+        for info in original.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=XLSX_TIMESTAMP.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp,
+                              original.read(info.filename))
+                pinned.writestr(entry, data)
+                continue
+            with original.open(info) as source, pinned.open(entry, "w") as target:
+                if info.filename.startswith("xl/worksheets/sheet"):
+                    head = source.read(4096)
+                    target.write(head.replace(b"<sheetViews>", dimension + b"<sheetViews>", 1))
+                shutil.copyfileobj(source, target, 1 << 20)
+    temporary.replace(path)
+
+
+class _ExtractFile:
+    """One extract file being written: canonical rows in, the file's headers and date style out."""
+
+    def __init__(self, folder: Path, spec: FileSpec, layout: SourceLayout, dates: _Dates):
+        self.spec = spec
+        self.name = f"{layout.name}/{spec.name}"
+        self.path = folder / spec.name
+        self.first, self.last = spec.first.toordinal(), spec.last.toordinal()
+        self.rows = 0
+        self.unreadable_rows = 0
+        self._dates = dates
+        self._date_positions = [layout.columns.index(column) for column in layout.date_columns]
+        header = [spec.headers.get(column, column) for column in layout.columns]
+        self._columns = len(header)
+        if spec.encoding == "xlsx":
+            self._workbook = Workbook(write_only=True)
+            self._workbook.properties.created = XLSX_TIMESTAMP
+            self._sheet = self._workbook.create_sheet(XLSX_SHEET_TITLES[layout.name])
+            self._sheet.append(header)
+        else:
+            self._handle = open(self.path, "w", encoding=spec.encoding, newline="")
+            self._csv = csv.writer(self._handle)
+            self._csv.writerow(header)
+
+    def write(self, row: list) -> int:
+        """Write one row; returns its row number as a spreadsheet shows it (the header is row 1)."""
+        written = list(row)
+        style = self.spec.date_style
+        for position in self._date_positions:
+            written[position] = self._dates.render(style, written[position])
+        if self.spec.encoding == "xlsx":
+            self._sheet.append([None if value == "" else value for value in written])
+        else:
+            self._csv.writerow(written)
+        self.rows += 1
+        return self.rows + 1
+
+    def close(self) -> None:
+        if self.spec.encoding == "xlsx":
+            self._workbook.save(self.path)
+            _finish_xlsx(self.path, rows=self.rows + 1, columns=self._columns)
+        else:
+            self._handle.close()
+
+
+class _Truth:
+    """The truth files that score linkage: who each person record is, where each case appears.
+
+    person_records.csv: one row per person record as written (once, however many files or child
+      rows repeat it). person_ref is `mother`/`father` (legal), `respondent_1`/`respondent_2`
+      (court), the person_id as written (Cafcass), the la_person_id (care leavers, role `other`:
+      the record has no role) or the review_id (trawl forms); children are `child:<n>`, n their
+      place among that case's child rows in that source.
+    proceedings.csv: every reference each case is known by in legal, court and Cafcass; s31 sets
+      are `S...`, other applications (EPO, private law) `N...`; issue_date is the true one (Cafcass
+      may log an application a few days later).
+    noise.csv: the deliberate slips per record (forename_variant, dob_day_month_swapped, ...).
+    unreadable_rows.csv: rows made unreadable, by file and row number (the header is row 1).
+    mothers.csv and summary.json are written by `generate` at the end.
+    """
+
+    def __init__(self, folder: Path):
+        folder.mkdir(parents=True, exist_ok=True)
+        self._handles = []
+        self._people = self._open(folder / "person_records.csv",
+                                  ("source", "source_case_ref", "role", "person_ref", "true_person_id"))
+        self._proceedings = self._open(folder / "proceedings.csv", (
+            "true_set_id", "source", "source_case_ref", "is_s31", "issue_date", "true_mother_id"))
+        self._noise = self._open(folder / "noise.csv",
+                                 ("source", "source_case_ref", "person_ref", "noise"))
+        self._unreadable = self._open(folder / "unreadable_rows.csv", (
+            "source", "file_name", "row_number", "source_case_ref", "column", "problem"))
+        self.noise_counts: dict[str, dict[str, int]] = {}
+
+    def _open(self, path: Path, header: tuple[str, ...]):
+        handle = open(path, "w", encoding="utf-8", newline="")
+        self._handles.append(handle)
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        return writer
+
+    def person(self, source: str, case_ref: str, role: str, person_ref: str, true_id: str,
+               noise: Sequence[str] = ()) -> None:
+        self._people.writerow((source, case_ref, role, person_ref, true_id))
+        for label in noise:
+            self.noted(source, case_ref, person_ref, label)
+
+    def noted(self, source: str, case_ref: str, person_ref: str, label: str) -> None:
+        self._noise.writerow((source, case_ref, person_ref, label))
+        counts = self.noise_counts.setdefault(source, {})
+        counts[label] = counts.get(label, 0) + 1
+
+    def proceeding(self, population: _Population, case: int, source: str, case_ref: str) -> None:
+        cases = population.case
+        self._proceedings.writerow((
+            cases["true_set_id"][case], source, case_ref,
+            "true" if cases["kind"][case] in S31_KINDS else "false",
+            date.fromordinal(cases["issue"][case]).isoformat(),
+            population.people.true_id[cases["mother"][case]],
+        ))
+
+    def unreadable(self, source: str, file_name: str, row_number: int, case_ref: str,
+                   column: str, problem: str) -> None:
+        self._unreadable.writerow((source, file_name, row_number, case_ref, column, problem))
+
+    def close(self) -> None:
+        for handle in self._handles:
+            handle.close()
+
+
+class _SourceWriter:
+    """Sends each row to every file of one source whose date range covers it, and makes a few
+    rows unreadable (an impossible date, or a blank required value) for quarantine to find."""
+
+    def __init__(self, out_dir: Path, layout: SourceLayout, truth: _Truth, dates: _Dates, seed: int):
+        folder = out_dir / layout.name
+        folder.mkdir(parents=True, exist_ok=True)
+        self.layout = layout
+        self.files = [_ExtractFile(folder, spec, layout, dates) for spec in FILES[layout.name]]
+        self.unreadable_records = 0
+        self._truth = truth
+        self._u = _Uniforms(_rng(seed, f"{layout.name} unreadable"))
+        self._date_positions = [layout.columns.index(c) for c in layout.date_columns]
+        self._blankable = [layout.columns.index(c) for c in BLANKABLE_REQUIRED[layout.name]]
+        self._unreadable_rate = UNREADABLE_ROW_RATE[layout.name]
+
+    def add(self, route_day: int, row: list, case_ref: str) -> None:
+        problem = self._maybe_make_unreadable(row) if self._u() < self._unreadable_rate else None
+        for extract in self.files:
+            if extract.first <= route_day <= extract.last:
+                row_number = extract.write(row)
+                if problem:
+                    extract.unreadable_rows += 1
+                    self._truth.unreadable(self.layout.name, extract.name, row_number, case_ref, *problem)
+
+    def _maybe_make_unreadable(self, row: list) -> tuple[str, str] | None:
+        u = self._u
+        if self._blankable and u() < UNREADABLE_BLANK_SHARE:
+            position = u.pick(self._blankable)
+            row[position] = None if position in self._date_positions else ""
+            self.unreadable_records += 1
+            return self.layout.columns[position], "blank required value"
+        filled = [p for p in self._date_positions if type(row[p]) is int]
+        if not filled:
+            return None
+        position = u.pick(filled)
+        day, month = u.pick(IMPOSSIBLE_DAY_MONTH)
+        row[position] = _ImpossibleDate((date.fromordinal(row[position]).year, month, day))
+        self.unreadable_records += 1
+        return self.layout.columns[position], "impossible date"
+
+    def close(self) -> dict:
+        for extract in self.files:
+            extract.close()
+        return {extract.name: {"rows": extract.rows, "unreadable_rows": extract.unreadable_rows,
+                               "encoding": extract.spec.encoding, "date_style": extract.spec.date_style}
+                for extract in self.files}
+
+
+# --- The five sources ----------------------------------------------------------------------------
+
+
+def _cases_in(population: _Population, source_flag: str) -> list[int]:
+    return [i for i, present in enumerate(population.case[source_flag]) if present]
+
+
+def _children_of(population: _Population, case: int) -> list[int]:
+    start = population.case["child_start"][case]
+    return population.children[start:start + population.case["child_count"][case]]
+
+
+def _write_legal(population: _Population, writer: _SourceWriter, truth: _Truth, seed: int) -> dict:
+    """One row per child per s31 set from April 2014; parents repeated on each child's row."""
+    people, case = population.people, population.case
+    u = _Uniforms(_rng(seed, "legal"))
+    clerk = _Clerk(people, u, "legal")
+    for i in _cases_in(population, "in_legal"):
+        ref, issue = case["legal_ref"][i], case["issue"][i]
+        court_number = ""
+        if case["court_number"][i] and u() < LEGAL_COURT_NUMBER_FILLED_RATE:
+            court_number = case["court_number"][i]
+            if u() < COURT_NUMBER_MISTYPED_RATE:
+                court_number = _mistype_case_number(court_number, u)
+                truth.noted("legal", ref, "", "court_case_no_mistyped")
+        truth.proceeding(population, i, "legal", ref)
+        mother = clerk.write(case["mother"][i], case["surname"][i])
+        truth.person("legal", ref, "mother", "mother", people.true_id[case["mother"][i]], mother.noise)
+        father_fields = ["", "", None]
+        if case["father"][i] >= 0 and u() < LEGAL_RECORDS_FATHER_RATE:
+            father = clerk.write(case["father"][i], role="father")
+            father_fields = [father.forename, father.surname, father.dob]
+            truth.person("legal", ref, "father", "father", people.true_id[case["father"][i]], father.noise)
+        final_order = case["outcome"][i].title()
+        final_order_date = case["outcome_date"][i] if case["outcome_date"][i] >= 0 else None
+        la_code = LOCAL_AUTHORITIES[case["la"][i]].code
+        for n, child in enumerate(_children_of(population, i), 1):
+            written = clerk.write(child, role="child")
+            writer.add(issue, [
+                ref, court_number, issue, la_code, written.forename, written.surname, written.dob,
+                "F" if people.female[child] else "M", mother.forename, mother.surname, mother.dob,
+                *father_fields, final_order, final_order_date,
+            ], ref)
+            truth.person("legal", ref, "child", f"child:{n}", people.true_id[child], written.noise)
+    return {}
+
+
+def _court_name(written: _Written, style: str) -> str:
+    if style == "surname_first":
+        return f"{written.surname.upper()}, {written.forename}"
+    if style == "with_middle" and written.middle:
+        return f"{written.forename} {written.middle} {written.surname}"
+    return f"{written.forename} {written.surname}"
+
+
+def _write_court(population: _Population, writer: _SourceWriter, truth: _Truth, seed: int) -> dict:
+    """FamilyMan-style list: one row per child per case, all applications, whole names in one field."""
+    people, case = population.people, population.case
+    u = _Uniforms(_rng(seed, "court"))
+    clerk = _Clerk(people, u, "court")
+    name_style = _Weighted(COURT_NAME_STYLES)
+    wording = {kind: _Weighted(texts) for kind, texts in COURT_APPLICATION_WORDING.items()}
+    for i in _cases_in(population, "in_court"):
+        number, issue, kind = case["court_number"][i], case["issue"][i], case["kind"][i]
+        truth.proceeding(population, i, "court", number)
+        parties = [("mother", case["mother"][i], case["surname"][i])]
+        if case["father"][i] >= 0 and u() < COURT_LISTS_FATHER_RATE:
+            parties.append(("father", case["father"][i], None))
+        elif case["court_relative"][i] >= 0:
+            relative = case["court_relative"][i]
+            parties.append((population.relative_label[relative], relative, None))
+        if len(parties) == 2 and u() >= COURT_MOTHER_IN_FIRST_SLOT_RATE:
+            parties.reverse()
+        respondents: list = []
+        for slot, (relationship, person, surname) in enumerate(parties, 1):
+            role = relationship if relationship in ("mother", "father") else "other"
+            written = clerk.write(person, surname, role)
+            truth.person("court", number, role, f"respondent_{slot}", people.true_id[person], written.noise)
+            shown = relationship.capitalize() if u() < COURT_RELATIONSHIP_CAPITALISED_RATE else relationship
+            respondents += [_court_name(written, name_style.draw(u)), written.dob, shown]
+        respondents += ["", None, ""] * (2 - len(parties))
+        application = wording[kind].draw(u)
+        applicant = "" if kind == PRIVATE_LAW else LOCAL_AUTHORITIES[case["la"][i]].name
+        outcome = case["outcome"][i].capitalize()
+        outcome_date = case["outcome_date"][i] if case["outcome_date"][i] >= 0 else None
+        court = COURT_NAMES[COURT_CODES[case["court"][i]]]
+        for n, child in enumerate(_children_of(population, i), 1):
+            written = clerk.write(child, role="child")
+            writer.add(issue, [
+                number, court, issue, application, applicant, _court_name(written, name_style.draw(u)),
+                written.dob, *respondents, outcome, outcome_date,
+            ], number)
+            truth.person("court", number, "child", f"child:{n}", people.true_id[child], written.noise)
+    return {}
+
+
+def _write_cafcass(population: _Population, writer: _SourceWriter, truth: _Truth, seed: int) -> dict:
+    """One row per person per case; person ids mostly stable, but some mothers gain a second id."""
+    people, case = population.people, population.case
+    u = _Uniforms(_rng(seed, "cafcass"))
+    clerk = _Clerk(people, u, "cafcass")
+    all_districts = HOME_LA.postcode_districts + NEIGHBOUR_LA.postcode_districts
+    person_ids: dict[int, str] = {}
+    next_id = u.integer(4_000_000, 4_100_000)
+    mothers_with_second_id: set[int] = set()
+    end = EXTRACT_END.toordinal()
+
+    def new_id() -> str:
+        nonlocal next_id
+        next_id += u.integer(1, 40)
+        return str(next_id)
+
+    for i in _cases_in(population, "in_cafcass"):
+        case_id, kind = case["cafcass_id"][i], case["kind"][i]
+        applied = min(case["issue"][i] + (u.integer(1, 3) if u() < CAFCASS_DATE_LAG_RATE else 0), end)
+        truth.proceeding(population, i, "cafcass", case_id)
+        mother, home = case["mother"][i], case["postcode"][i]
+        if mother in person_ids and mother not in mothers_with_second_id and u() < CAFCASS_SECOND_ID_RATE:
+            person_ids[mother] = new_id()
+            mothers_with_second_id.add(mother)
+            truth.noted("cafcass", case_id, person_ids[mother], "second_person_id")
+        parties = [("mother", mother, case["surname"][i], home)]
+        if case["father"][i] >= 0 and u() < CAFCASS_RECORDS_FATHER_RATE:
+            shares = u() < CAFCASS_FATHER_SHARES_POSTCODE_RATE
+            parties.append(("father", case["father"][i], None, home if shares else u.pick(all_districts)))
+        parties += [("child", child, None, home) for child in _children_of(population, i)]
+        if case["cafcass_relative"][i] >= 0:
+            parties.append(("other", case["cafcass_relative"][i], None, u.pick(all_districts)))
+        application_type = CAFCASS_APPLICATION_TYPES[kind]
+        la_code = LOCAL_AUTHORITIES[case["la"][i]].code
+        children = 0
+        for role, person, surname, postcode in parties:
+            if person not in person_ids:
+                person_ids[person] = new_id()
+            written = clerk.write(person, surname, role)
+            sex = "" if u() < SEX_BLANK_RATE else ("Female" if people.female[person] else "Male")
+            writer.add(applied, [
+                case_id, applied, application_type, la_code, person_ids[person], role,
+                written.forename, written.surname, written.dob, sex,
+                "" if u() < POSTCODE_BLANK_RATE else postcode, case["outcome"][i],
+            ], case_id)
+            if role == "child":
+                children += 1
+                person_ref = f"child:{children}"
+            else:
+                person_ref = person_ids[person]
+            truth.person("cafcass", case_id, role, person_ref, people.true_id[person], written.noise)
+    return {"mothers_with_second_person_id": len(mothers_with_second_id)}
+
+
+def _write_care_leavers(population: _Population, writer: _SourceWriter, truth: _Truth, seed: int) -> dict:
+    """Care-experienced mothers (current surname, birth surname as former) and care leavers who
+    never appear in proceedings; one row each, filed by the date they left care."""
+    people = population.people
+    rng = _rng(seed, "care_leavers")
+    u = _Uniforms(rng)
+    clerk = _Clerk(people, u, "care_leavers")
+    in_care = np.flatnonzero(population.mother_in_care)
+    person = np.concatenate([population.mother_person[in_care], population.care_leaver_distractors])
+    n = len(person)
+    birth_surname = np.array(people.surname)[person]
+    female = np.array(people.female)[person]
+    current_surname = birth_surname.copy()
+    current_surname[:len(in_care)] = population.mother_last_surname[in_care]
+    distractor = np.arange(n) >= len(in_care)
+    renamed = distractor & female & (rng.random(n) < CARE_LEAVER_SURNAME_CHANGED_RATE)
+    current_surname[renamed] = _draw_surnames(rng, int(renamed.sum()))
+
+    dob = np.array(people.dob)[person]
+    bands = _Weighted(ENTERED_CARE_AGE_BANDS)
+    band = np.array(bands.options)[bands.draw_many(rng, n)]
+    entered = dob + _years(rng.uniform(band[:, 0], band[:, 1]))
+    leaving = _Weighted(LEFT_CARE)
+    how = np.array(leaving.options)[leaving.draw_many(rng, n)]
+    eighteenth = dob + _years(18)
+    left = np.select(
+        [how == "at_18", how == "went_home"],
+        [eighteenth + rng.integers(0, 61, n),
+         entered + (rng.uniform(0.05, 1.0, n) * np.maximum(eighteenth - entered, 0)).astype(np.int64)],
+        dob + _years(rng.uniform(16, 18, n)),
+    )
+    left = np.maximum(left, entered + 30)
+    end = EXTRACT_END.toordinal()
+    still_in_care = left > end
+    route = np.where(still_in_care, end, left)
+    moves = rng.negative_binomial(*PLACEMENT_MOVES_NEGATIVE_BINOMIAL, n) + 1
+    la = (rng.random(n) < CARE_LEAVER_NEIGHBOUR_LA_RATE).astype(np.int64)
+    ids = rng.permutation(1_000_000 + np.cumsum(rng.integers(1, 60, n)))
+    for k in np.lexsort((ids, route)).tolist():
+        la_person_id = str(ids[k])
+        written = clerk.write(int(person[k]), int(current_surname[k]), role="other")
+        former = SURNAMES[birth_surname[k]] if current_surname[k] != birth_surname[k] else ""
+        writer.add(int(route[k]), [
+            la_person_id, written.forename, written.surname, former, written.dob,
+            "F" if female[k] else "M", int(entered[k]), None if still_in_care[k] else int(left[k]),
+            int(moves[k]), LOCAL_AUTHORITIES[la[k]].code,
+        ], la_person_id)
+        truth.person("care_leavers", la_person_id, "other", la_person_id, people.true_id[person[k]],
+                     written.noise)
+    return {"care_experienced_mothers": len(in_care), "distractors": int(distractor.sum())}
+
+
+def _write_case_file_reviews(population: _Population, writer: _SourceWriter, truth: _Truth,
+                             seed: int) -> dict:
+    """Trawl forms for a sample of recurrent mothers, read after her second set."""
+    people, case = population.people, population.case
+    rng = _rng(seed, "case_file_review")
+    u = _Uniforms(rng)
+    clerk = _Clerk(people, u, "case_file_review")
+    recurrent = np.flatnonzero(population.mother_sets > 1)
+    sampled = recurrent[rng.random(len(recurrent)) < CASE_FILE_REVIEW_SAMPLE_RATE]
+    end = REVIEW_PERIOD[1].toordinal()
+    after_second_set = population.mother_second_set[sampled] + 30
+    earliest = np.minimum(np.maximum(REVIEW_PERIOD[0].toordinal(), after_second_set), end)
+    reviewed = earliest + (rng.random(len(sampled)) * (end - earliest + 1)).astype(np.int64)
+
+    sets_of: dict[int, list[int]] = {}
+    for i, kind in enumerate(case["kind"]):
+        if kind in S31_KINDS:
+            sets_of.setdefault(case["mother_no"][i], []).append(i)
+    answers = {question: _Weighted(options) for question, options in REVIEW_ANSWERS.items()}
+    reasons_in_order = ("neglect", "emotional abuse", "physical abuse", "sexual abuse",
+                        "domestic abuse exposure", "parental substance misuse",
+                        "parental mental health", "other")
+    width = max(4, len(str(len(sampled))))
+    for number, k in enumerate(np.lexsort((sampled, reviewed)).tolist(), 1):
+        mother_no, reviewed_on = int(sampled[k]), int(reviewed[k])
+        review_id = f"CFR-{number:0{width}d}"
+        her_sets = [i for i in sets_of[mother_no] if case["issue"][i] <= reviewed_on]
+        removed = sum(case["child_count"][i] for i in her_sets[:-1]
+                      if case["outcome"][i] in CHILD_REMOVED_OUTCOMES)
+        removed += u() < REVIEW_EXTRA_REMOVAL_RATE
+        mother = int(population.mother_person[mother_no])
+        eldest_birth = min(people.dob[_children_of(population, i)[0]] for i in her_sets)
+        age_at_first_pregnancy: int | str = int((eldest_birth - 270 - people.dob[mother]) // DAYS_PER_YEAR)
+        if u() < REVIEW_EARLIER_PREGNANCY_RATE:
+            age_at_first_pregnancy = max(12, age_at_first_pregnancy - u.integer(1, 3))
+        if u() < REVIEW_AGE_AT_FIRST_PREGNANCY_BLANK_RATE:
+            age_at_first_pregnancy = ""
+        in_care = "yes" if population.mother_in_care[mother_no] else "no"
+        if u() < REVIEW_UNKNOWN_IN_CARE_RATE:
+            in_care = "unknown"
+        said = {question: chooser.draw(u) for question, chooser in answers.items()}
+        reasons = {reason for reason, rate in REMOVAL_REASON_RATES.items() if u() < rate}
+        misuses = said["substance_misuse"] in ("drugs", "alcohol", "both")
+        for answer, reason in ((said["domestic_abuse"] == "yes", "domestic abuse exposure"),
+                               (misuses, "parental substance misuse"),
+                               (said["mental_health"] == "yes", "parental mental health")):
+            if answer and u() < REASON_FROM_ANSWER_RATE:
+                reasons.add(reason)
+        reasons = reasons or {"neglect"}
+        written = clerk.write(mother, case["surname"][her_sets[-1]])
+        writer.add(reviewed_on, [
+            review_id, "", written.forename, written.surname, written.dob, reviewed_on,
+            u.pick(REVIEWERS), removed, ";".join(r for r in reasons_in_order if r in reasons),
+            age_at_first_pregnancy, in_care, said["mental_health"], said["domestic_abuse"],
+            said["learning_disability"], said["substance_misuse"],
+        ], review_id)
+        truth.person("case_file_review", review_id, "mother", review_id, people.true_id[mother],
+                     written.noise)
+    return {"reviews": len(sampled)}
+
+
+SOURCE_WRITERS = (
+    (LEGAL, _write_legal), (COURT, _write_court), (CAFCASS, _write_cafcass),
+    (CARE_LEAVERS, _write_care_leavers), (CASE_FILE_REVIEW, _write_case_file_reviews),
+)
+
+# --- Truth figures -------------------------------------------------------------------------------
+
+
+def _return_probability(first: np.ndarray, second: np.ndarray, years: float) -> float:
+    """1 - Kaplan-Meier survival at `years`: the event is a further set, censored at the extract end."""
+    returned = second >= 0
+    time = np.where(returned, second - first, EXTRACT_END.toordinal() - first)
+    event_times, events = np.unique(time[returned & (time <= years * DAYS_PER_YEAR)], return_counts=True)
+    at_risk = len(time) - np.searchsorted(np.sort(time), event_times, side="left")
+    return float(1 - np.prod(1 - events / at_risk))
+
+
+def _write_mothers(population: _Population, path: Path) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(("true_person_id", "first_set_date", "age_at_first_set", "s31_sets",
+                         "in_care_as_child", "teen_at_first_set"))
+        true_id = population.people.true_id
+        for person, first, age, sets, in_care, teen in zip(
+                population.mother_person.tolist(), population.mother_first_set.tolist(),
+                population.mother_age_at_first_set.tolist(), population.mother_sets.tolist(),
+                population.mother_in_care.tolist(), population.mother_teen.tolist()):
+            writer.writerow((true_id[person], date.fromordinal(first).isoformat(), age, sets,
+                             "true" if in_care else "false", "true" if teen else "false"))
+
+
+def _share(part, whole) -> float:
+    return round(float(part) / float(whole), 4) if whole else 0.0
+
+
+def _population_figures(population: _Population) -> dict:
+    sets, case = population.sets, population.case
+    kind = np.array(case["kind"])
+    s31 = np.isin(kind, S31_KINDS)
+    child_count = np.array(case["child_count"])
+    child_start = np.array(case["child_start"])
+    issue = np.array(case["issue"])
+    mother_no = np.array(case["mother_no"])
+    dob = np.array(population.people.dob)
+    children = np.array(population.children)
+    youngest = dob[children[child_start + child_count - 1]]
+    baby = (issue - youngest) < 28
+    # A recurrent set: her earlier set is in the data; sets are in date order per mother.
+    set_numbers = np.zeros(len(kind), dtype=np.int64)
+    seen: dict[int, int] = {}
+    for i in np.flatnonzero(s31).tolist():
+        seen[mother_no[i]] = set_numbers[i] = seen.get(mother_no[i], 0) + 1
+    recurrent = s31 & (set_numbers > 1)
+    first = s31 & (set_numbers == 1)
+    counts = population.mother_sets
+    recurrent_mothers = counts > 1
+    teen = population.mother_teen
+    first_set, second = population.mother_first_set, population.mother_second_set
+    in_court = np.array(case["in_court"])
+    court_rows = child_count[in_court]
+    return {
+        "mothers": int(len(counts)),
+        "s31_sets": int(s31.sum()),
+        "recurrent_sets": int(recurrent.sum()),
+        "recurrent_set_share": _share(recurrent.sum(), s31.sum()),
+        "recurrent_mothers": int(recurrent_mothers.sum()),
+        "mothers_by_number_of_sets": {str(k): int(v) for k, v in
+                                      zip(*np.unique(counts, return_counts=True))},
+        "return_within_7_years": {
+            group: round(_return_probability(first_set[who], second[who], RETURN_HORIZON_YEARS), 4)
+            for group, who in (("all", np.ones(len(teen), bool)), ("under_20_at_first_set", teen),
+                               ("20_and_over_at_first_set", ~teen))
+        },
+        "recurrent_sets_with_baby_under_4_weeks_share": _share((baby & recurrent).sum(), recurrent.sum()),
+        "first_sets_with_baby_under_4_weeks_share": _share((baby & first).sum(), first.sum()),
+        "recurrent_mothers_in_care_as_child_share": _share(
+            (population.mother_in_care & recurrent_mothers).sum(), recurrent_mothers.sum()),
+        "mothers_in_care_as_child_share": _share(population.mother_in_care.sum(), len(counts)),
+        "age_at_first_set_median": float(np.median(population.mother_age_at_first_set)),
+        "under_20_at_first_set_share": _share(teen.sum(), len(counts)),
+        "sibling_set_share": _share((s31 & (child_count > 1)).sum(), s31.sum()),
+        "sets_naming_father_share": _share((s31 & (np.array(case["father"]) >= 0)).sum(), s31.sum()),
+        "sets_with_surname_change_share_of_later_sets": _share(
+            sets["surname_changed"][sets["number"] > 1].sum(), (sets["number"] > 1).sum()),
+        "sets_in_neighbouring_la": int((s31 & (np.array(case["la"]) == 1)).sum()),
+        "other_applications": {"epo": int((kind == EPO).sum()),
+                               "private_law": int((kind == PRIVATE_LAW).sum())},
+        "court_non_s31_row_share": _share(court_rows[~s31[in_court]].sum(), court_rows.sum()),
+        "s31_sets_by_source": {
+            "legal": int((s31 & np.array(case["in_legal"])).sum()),
+            "court": int((s31 & in_court).sum()),
+            "cafcass": int((s31 & np.array(case["in_cafcass"])).sum()),
+        },
+    }
+
+
+# --- Entry point ---------------------------------------------------------------------------------
+
+
+def generate(out_dir: Path, mothers: int, seed: int = 1,
+             progress: Callable[[str], None] | None = None) -> dict:
+    """Write <out_dir>/{legal,court,cafcass,care_leavers,case_file_review}/... extracts and
+    <out_dir>/truth/...; return the summary dict (also written to truth/summary.json).
+
+    Byte-identical for the same (mothers, seed). Files of the same names are overwritten.
+    """
+    if mothers < 1:
+        raise ValueError("mothers must be at least 1")
+    out_dir = Path(out_dir)
+    report = progress or (lambda message: None)
+    population = _simulate(mothers, seed)
+    report("mothers simulated")
+    truth_dir = out_dir / "truth"
+    truth = _Truth(truth_dir)
+    dates = _Dates()
+    files: dict[str, dict] = {}
+    sources: dict[str, dict] = {}
+    try:
+        for layout, write in SOURCE_WRITERS:
+            report(f"writing {layout.name}")
+            writer = _SourceWriter(out_dir, layout, truth, dates, seed)
+            details = write(population, writer, truth, seed)
+            written = writer.close()
+            files.update(written)
+            sources[layout.name] = {
+                "rows_written": sum(f["rows"] for f in written.values()),
+                "unreadable_rows": sum(f["unreadable_rows"] for f in written.values()),
+                "unreadable_records": writer.unreadable_records,
+                "noise": dict(sorted(truth.noise_counts.get(layout.name, {}).items())),
+                **details,
+            }
+    finally:
+        truth.close()
+    report("writing truth")
+    _write_mothers(population, truth_dir / "mothers.csv")
+    summary = {
+        "seed": seed,
+        "window": {"first_issue": WINDOW_START.isoformat(), "extract_end": EXTRACT_END.isoformat()},
+        "la_codes": [authority.code for authority in LOCAL_AUTHORITIES],
+        **_population_figures(population),
+        "sources": sources,
+        "files": files,
+    }
+    (truth_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return summary

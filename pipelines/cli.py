@@ -49,11 +49,14 @@ def run_trawl(
 
 
 def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
+    """One line per failed step: the innermost error, which is the one that says what went wrong."""
     messages = []
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error
-            detail = error.message.strip() if error else "failed"
+            while error is not None and error.cause is not None:
+                error = error.cause
+            detail = error.message.strip().splitlines()[0] if error else "failed"
             messages.append(f"{event.step_key}: {detail}")
     return messages
 

@@ -37,7 +37,7 @@ def test_demo_runs_on_postgres_backed_instance(tmp_path, postgres_database, monk
     home.mkdir()
     shutil.copy(REPO / "config" / "dagster-postgres.yaml", home / "dagster.yaml")
     url = f"postgresql://postgres@127.0.0.1:5432/{postgres_database}"
-    monkeypatch.setenv("TRAWL_DAGSTER_POSTGRES_URL", url)
+    monkeypatch.setenv("TRAWL_DAGSTER_POSTGRES_URL", url.replace("postgresql://", "postgresql+psycopg2://"))
     landing = tmp_path / "landing"
     generate(landing, mothers=150, seed=3)
 

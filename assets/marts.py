@@ -1,0 +1,213 @@
+"""marts_*: the aggregate tables behind the report, built from the core tables.
+
+Prevalence by financial year, the chance of a return within 1..7 years, baseline
+characteristics of the mothers, and cost estimates. These are unsuppressed (data officers
+only): the disclosure-controlled copies that get published are built in assets/publish.py.
+Definitions are in shared/data-contract.md; the core tables are described in docs/core-tables.md.
+"""
+
+import datetime
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+from dagster_duckdb import DuckDBResource
+
+from assets.kaplan_meier import return_within_years
+from publish.settings import OutputSettings, load_output_settings
+from warehouse.schema import ensure_warehouse
+
+SQL_DIR = Path(__file__).parent / "sql"
+CORE_ASSETS = ["core_proceedings", "core_mother_proceedings", "core_mothers"]
+FORM_ASSETS = ["staging_case_file_review", "linkage_person_clusters"]
+
+# Groups for the return estimates: everyone, age at first set (core.mothers.age_band), care experience.
+AGE_BANDS = ("under 20", "20-24", "25-29", "30+", "unknown")
+DAYS_PER_YEAR = 365.25
+
+
+def sql(name: str) -> str:
+    return (SQL_DIR / f"{name}.sql").read_text()
+
+
+def extract_end_date(conn, settings: OutputSettings) -> datetime.date | None:
+    """The date the data are complete to: config, else the latest issue date in the data."""
+    if settings.extract_end_date is not None:
+        return settings.extract_end_date
+    return conn.execute("select max(issue_date) from core.proceedings").fetchall()[0][0]
+
+
+def _rebuild(conn, table: str, query: str) -> int:
+    conn.execute("begin")
+    conn.execute(f"create or replace table {table} as {query}")
+    conn.execute("commit")
+    return conn.execute(f"select count(*) from {table}").fetchall()[0][0]
+
+
+@dg.asset(
+    name="marts_prevalence_by_year",
+    group_name="marts",
+    kinds={"duckdb"},
+    pool="warehouse",
+    deps=CORE_ASSETS,
+    description=(
+        "Per financial year and 'all': s31 sets, recurrent sets and %, mothers, recurrent mothers, "
+        "children, babies under 4 weeks in recurrent sets. Unsuppressed: data officers only."
+    ),
+)
+def marts_prevalence_by_year(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    with duckdb.get_connection() as conn:
+        ensure_warehouse(conn)
+        rows = _rebuild(conn, "marts.prevalence_by_year", sql("marts_prevalence_by_year"))
+    return dg.MaterializeResult(metadata={"rows": rows})
+
+
+@dg.asset(
+    name="marts_return_within_years",
+    group_name="marts",
+    kinds={"duckdb", "python"},
+    pool="warehouse",
+    deps=CORE_ASSETS,
+    description=(
+        "Kaplan–Meier probability that a mother appears in a further set within 1..7 years of her "
+        "first set in the data (censored at the extract end date), with log-log Greenwood "
+        "intervals (95% by default), numbers at risk and returns seen: for all mothers, by age at "
+        "first set and by care experience. Unsuppressed: data officers only."
+    ),
+)
+def marts_return_within_years(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    settings = load_output_settings()
+    with duckdb.get_connection() as conn:
+        ensure_warehouse(conn)
+        end_date = extract_end_date(conn, settings)
+        conn.execute("set variable extract_end_date = ?::date", [end_date])
+        followed = conn.execute(sql("marts_return_times")).fetch_df()
+        frame = return_estimates(followed, settings, end_date)
+        conn.register("return_estimates", frame)
+        rows = _rebuild(conn, "marts.return_within_years", "select * from return_estimates")
+        conn.unregister("return_estimates")
+    return dg.MaterializeResult(metadata={"rows": rows, "followed_up_to": str(end_date)})
+
+
+def return_estimates(followed: pd.DataFrame, settings: OutputSettings, end_date: datetime.date | None) -> pd.DataFrame:
+    """One row per group and year from each mother's follow-up (marts_return_times.sql)."""
+    care = followed["care_experienced"].fillna(False).astype(bool)
+    age_band = followed["age_band"].fillna("unknown")
+    groups = [("all", "all", pd.Series(True, index=followed.index))]
+    groups += [("age at first set", "age unknown" if band == "unknown" else band, age_band == band) for band in AGE_BANDS]
+    groups += [("care experienced", "care experienced: yes", care), ("care experienced", "care experienced: no", ~care)]
+    rows = []
+    for group_order, (grouping, group_name, members) in enumerate(groups, start=1):
+        group = followed[members]
+        estimates = return_within_years(
+            group["days_followed"] / DAYS_PER_YEAR,
+            group["returned"],
+            range(1, settings.return_years + 1),
+            settings.confidence_level,
+        )
+        for estimate in estimates:
+            rows.append({
+                "grouping": grouping,
+                "group_name": group_name,
+                "years": estimate.years,
+                "probability": _round(estimate.probability),
+                "ci_low": _round(estimate.ci_low),
+                "ci_high": _round(estimate.ci_high),
+                "at_risk": estimate.at_risk,
+                "events": estimate.events,
+                "followed_up_to": end_date,
+                "group_order": group_order,
+            })
+    return pd.DataFrame(rows).astype({"probability": "float64", "ci_low": "float64", "ci_high": "float64"})
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+@dg.asset(
+    name="marts_baseline_characteristics",
+    group_name="marts",
+    kinds={"duckdb"},
+    pool="warehouse",
+    deps=[*CORE_ASSETS, "core_father_proceedings", *FORM_ASSETS],
+    description=(
+        "Baseline characteristics of all mothers and of recurrent mothers, as the resource pack lists "
+        "them, from case-file trawl forms, the care-leaver link and the proceedings. Unknown answers "
+        "and unread files are counted. Unsuppressed: data officers only."
+    ),
+)
+def marts_baseline_characteristics(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    with duckdb.get_connection() as conn:
+        ensure_warehouse(conn)
+        conn.execute(sql("completed_forms"))
+        rows = _rebuild(conn, "marts.baseline_characteristics", sql("marts_baseline_characteristics"))
+        unmatched = conn.execute(
+            "select count(*) from completed_forms f where not exists "
+            "(select 1 from core.mothers m where m.person_key = f.person_key)"
+        ).fetchall()[0][0]
+    return dg.MaterializeResult(
+        metadata={"rows": rows, "completed_forms_not_matched_to_a_mother": unmatched}
+    )
+
+
+@dg.asset_check(
+    asset=marts_baseline_characteristics,
+    name="every_mother_counted",
+    blocking=True,
+    description="Unknowns are counted, not dropped: each one-value characteristic adds up to its cohort.",
+)
+def every_mother_counted(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as conn:
+        short = conn.execute("""
+            select b.cohort || ': ' || b.characteristic
+            from marts.baseline_characteristics b
+            join marts.baseline_characteristics total
+                on total.cohort = b.cohort and total.characteristic = 'mothers in cohort'
+            where b.one_value_per_mother
+            group by b.cohort, b.characteristic, total.mothers
+            having sum(b.mothers) <> total.mothers
+            order by 1""").fetchall()
+    return dg.AssetCheckResult(
+        passed=not short,
+        metadata={"characteristics_not_adding_up": dg.MetadataValue.json([name for (name,) in short])},
+    )
+
+
+@dg.asset(
+    name="marts_cost_estimates",
+    group_name="marts",
+    kinds={"duckdb"},
+    pool="warehouse",
+    deps=["marts_prevalence_by_year"],
+    description=(
+        "What a service preventing X% of returns among N mothers a year saves: one-off cost of sets "
+        "avoided, and care costs avoided per year until each child is 18 (University of Essex method). "
+        "Every parameter and its source is in config/outputs.yaml."
+    ),
+)
+def marts_cost_estimates(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    settings = load_output_settings()
+    parts = "; ".join(f"{p.name} {p.value:,.0f} ({p.source})" for p in settings.one_off_cost_parts)
+    numbers = {
+        "mothers_per_year": settings.mothers_per_year.value,
+        "returns_prevented_pct": settings.returns_prevented_pct.value,
+        "one_off_cost_per_set": settings.one_off_cost_per_set,
+        "care_cost_per_child_per_year": settings.care_cost_per_child_per_year.value,
+        "average_over_financial_years": settings.average_over_financial_years,
+    }
+    sources = {
+        "mothers_per_year_source": settings.mothers_per_year.source,
+        "returns_prevented_pct_source": settings.returns_prevented_pct.source,
+        "one_off_cost_per_set_source": f"sum of: {parts}",
+        "care_cost_per_child_per_year_source": settings.care_cost_per_child_per_year.source,
+    }
+    with duckdb.get_connection() as conn:
+        ensure_warehouse(conn)
+        conn.execute("set variable extract_end_date = ?::date", [extract_end_date(conn, settings)])
+        for name, value in numbers.items():
+            conn.execute(f"set variable {name} = ?::double", [value])
+        for name, text in sources.items():
+            conn.execute(f"set variable {name} = ?::varchar", [text])
+        rows = _rebuild(conn, "marts.cost_estimates", sql("marts_cost_estimates"))
+    return dg.MaterializeResult(metadata={"rows": rows, "settings_file": str(settings.path)})

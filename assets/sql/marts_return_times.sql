@@ -1,0 +1,17 @@
+-- Each mother's follow-up for marts.return_within_years: from her first set in the data to her
+-- next set (a return), or to the extract end date if none is seen by then (censored).
+-- Sets after the extract end date are not seen; mothers whose first set is after it are left out.
+-- The extract end date is set by the asset (config, or the latest issue date in the data).
+select
+    m.person_key,
+    m.age_band,
+    m.care_experienced,
+    min(mp.issue_date) is not null as returned,
+    coalesce(min(mp.issue_date), getvariable('extract_end_date')) - m.first_issue_date as days_followed
+from core.mothers m
+left join core.mother_proceedings mp
+    on mp.person_key = m.person_key
+    and mp.issue_date > m.first_issue_date
+    and mp.issue_date <= getvariable('extract_end_date')
+where m.first_issue_date <= getvariable('extract_end_date')
+group by m.person_key, m.age_band, m.care_experienced, m.first_issue_date

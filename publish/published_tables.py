@@ -1,0 +1,176 @@
+"""Which cells of each mart are counts, which add up to which totals, and so how each is suppressed.
+
+Each mart `marts.<name>` is published as `marts.published_<name>`: the same rows and columns,
+with counts and the rates computed from them as text, and `c` where publication control hides
+them (publish/disclosure.py has the rule). The report and the workbook read only these copies.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from publish.disclosure import SUPPRESSED, Cell, TotalGroup, suppress
+
+Groups = tuple[list[TotalGroup], list[list[Cell]]]  # totals, and cells hidden together
+# (the mart, the published copies it reads) -> its rows that must be hidden because of what those hide.
+RowRule = Callable[[pd.DataFrame, Mapping[str, pd.DataFrame]], pd.Series]
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    name: str  # marts.<name> -> marts.published_<name>
+    title: str  # the workbook's sheet name (31 characters at most)
+    counts: tuple[str, ...]
+    rates: Mapping[str, tuple[str, ...]]  # rate column -> the counts (same row) it comes from
+    order_by: str
+    groups: Callable[[pd.DataFrame], Groups] = field(default=lambda frame: ([], []))
+    # Other published tables whose hidden cells this one must respect, and the rule that does so.
+    reads_published: tuple[str, ...] = ()
+    hide_rows: RowRule | None = None
+
+    @property
+    def numeric_columns(self) -> tuple[str, ...]:
+        return (*self.counts, *self.rates)
+
+    def publish(
+        self, frame: pd.DataFrame, smallest_count_shown: int, published: Mapping[str, pd.DataFrame] | None = None
+    ) -> pd.DataFrame:
+        """The suppressed copy, with counts and rates as text (`c` where hidden)."""
+        totals, hidden_together = self.groups(frame)
+        copy = suppress(frame, self.counts, smallest_count_shown, totals, hidden_together, self.rates)
+        if self.hide_rows is not None:
+            hidden_rows = self.hide_rows(frame, published or {})
+            for column in self.numeric_columns:
+                copy.loc[hidden_rows & frame[column].notna(), column] = SUPPRESSED
+        for column in self.numeric_columns:
+            copy[column] = pd.Series([_as_text(value) for value in copy[column]], index=copy.index, dtype=object)
+        return copy
+
+
+def _as_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _prevalence_groups(frame: pd.DataFrame) -> Groups:
+    """The financial years add up to 'all' for sets and children (not for mothers, who can
+    have sets in several years). In a year, sets, mothers and children are nearly the same number
+    (most sets have one mother and one child), and so are their recurrent counterparts: each
+    trio is hidden together, or one would stand in for another."""
+    years = [row for row in frame.index if frame.at[row, "financial_year"] != "all"]
+    total = [row for row in frame.index if frame.at[row, "financial_year"] == "all"]
+    additive = ("sets", "recurrent_sets", "children", "children_in_recurrent_sets",
+                "babies_under_4_weeks_in_recurrent_sets")
+    totals = [TotalGroup((total[0], column), tuple((row, column) for row in years)) for column in additive] if total else []
+    proxies = [("sets", "mothers", "children"), ("recurrent_sets", "recurrent_mothers", "children_in_recurrent_sets")]
+    hidden_together = [[(row, column) for column in trio] for row in frame.index for trio in proxies]
+    return totals, hidden_together
+
+
+def _return_groups(frame: pd.DataFrame) -> Groups:
+    """In each year, the age bands add up to 'all', and so do care experienced yes and no."""
+    totals = []
+    for rows in frame.groupby("years").groups.values():
+        by_grouping = frame.loc[rows].groupby("grouping").groups
+        everyone = list(by_grouping.get("all", []))
+        if not everyone:
+            continue
+        for grouping, members in by_grouping.items():
+            if grouping == "all":
+                continue
+            for column in ("at_risk", "events"):
+                totals.append(TotalGroup((everyone[0], column), tuple((row, column) for row in members)))
+    return totals, []
+
+
+def _baseline_groups(frame: pd.DataFrame) -> Groups:
+    """Within a cohort, each one-value characteristic adds up to the cohort; the answers on the
+    forms (leaving out 'not reviewed') add up to 'case file read: yes'. 'Not reviewed' is the same
+    number under every form characteristic, so it is hidden everywhere or nowhere."""
+    totals, hidden_together = [], []
+    for rows in frame.groupby("cohort").groups.values():
+        part = frame.loc[rows]
+        cohort_size = part.index[part["characteristic"] == "mothers in cohort"][0]
+        files_read = part.index[(part["characteristic"] == "case file read") & (part["value"] == "yes")][0]
+        for characteristic, members in part.groupby("characteristic").groups.items():
+            rows_here = part.loc[members]
+            if characteristic == "mothers in cohort" or not rows_here["one_value_per_mother"].all():
+                continue
+            from_forms = rows_here["source"].eq("case-file form").all() and characteristic != "case file read"
+            if from_forms:
+                answered = rows_here.index[rows_here["value"] != "not reviewed"]
+                totals.append(TotalGroup((files_read, "mothers"), tuple((row, "mothers") for row in answered)))
+            else:
+                totals.append(TotalGroup((cohort_size, "mothers"), tuple((row, "mothers") for row in rows_here.index)))
+        not_reviewed = part.index[part["value"] == "not reviewed"]
+        hidden_together.append([(row, "mothers") for row in not_reviewed])
+    # Mothers with 2, 3, 4+ sets are the recurrent mothers: they add up to that cohort, and are
+    # the same numbers in both cohorts.
+    sets = frame[frame["characteristic"] == "sets of proceedings in the data"]
+    repeat_sets = sets[sets["value"] != "1"]
+    recurrent_size = frame.index[(frame["cohort"] == "recurrent mothers") & (frame["characteristic"] == "mothers in cohort")]
+    all_mothers_repeats = repeat_sets.index[repeat_sets["cohort"] == "all mothers"]
+    if len(recurrent_size):
+        totals.append(TotalGroup((recurrent_size[0], "mothers"), tuple((row, "mothers") for row in all_mothers_repeats)))
+    for rows in repeat_sets.groupby("value").groups.values():
+        hidden_together.append([(row, "mothers") for row in rows])
+    return totals, hidden_together
+
+
+def _cost_rows_resting_on_hidden_years(frame: pd.DataFrame, published: Mapping[str, pd.DataFrame]) -> pd.Series:
+    """A local figure sums financial years of the prevalence table: with the other years shown,
+    it would give away a count hidden there. Hidden if any year it sums has a hidden count."""
+    prevalence = published["prevalence_by_year"]
+    used = ["recurrent_mothers", "recurrent_sets", "children_in_recurrent_sets"]
+    hidden_years = set(prevalence.loc[(prevalence[used] == SUPPRESSED).any(axis=1), "financial_year"])
+    return frame["financial_years"].map(
+        lambda years: not pd.api.types.is_scalar(years) and bool(hidden_years & set(years))
+    )
+
+
+PUBLISHED_TABLES: dict[str, PublishedTable] = {
+    table.name: table
+    for table in (
+        PublishedTable(
+            name="prevalence_by_year",
+            title="Prevalence by year",
+            counts=("sets", "recurrent_sets", "mothers", "recurrent_mothers", "children",
+                    "children_in_recurrent_sets", "babies_under_4_weeks_in_recurrent_sets"),
+            rates={"recurrent_pct": ("recurrent_sets", "sets")},
+            groups=_prevalence_groups,
+            order_by="financial_year = 'all', financial_year",
+        ),
+        PublishedTable(
+            name="return_within_years",
+            title="Return within years",
+            counts=("at_risk", "events"),
+            # A probability changes only when someone returns: hidden with the returns or the
+            # numbers at risk it rests on.
+            rates={column: ("at_risk", "events") for column in ("probability", "ci_low", "ci_high")},
+            groups=_return_groups,
+            order_by="group_order, years",
+        ),
+        PublishedTable(
+            name="baseline_characteristics",
+            title="Baseline characteristics",
+            counts=("mothers",),
+            rates={"pct": ("mothers",)},
+            groups=_baseline_groups,
+            order_by="display_order",
+        ),
+        PublishedTable(
+            name="cost_estimates",
+            title="Cost estimates",
+            counts=("base_count",),
+            # A local figure is hidden when the count of mothers or sets it rests on is.
+            rates={"value": ("base_count",)},
+            order_by="item_order",
+            reads_published=("prevalence_by_year",),
+            hide_rows=_cost_rows_resting_on_hidden_years,
+        ),
+    )
+}

@@ -1,0 +1,284 @@
+"""report.html: one self-contained page for practice leads and commissioners.
+
+Built only from the published (disclosure-controlled) tables, so nothing on the page can show a
+count that publication control hid. Charts are inline SVG; the page loads nothing from anywhere.
+"""
+
+import datetime
+from html import escape
+
+import pandas as pd
+
+from publish.charts import return_curve, sets_by_year
+from publish.disclosure import SUPPRESSED
+from publish.settings import OutputSettings
+
+# marts.cost_estimates rows used in the scenario sentence, by item_order (assets/sql/marts_cost_estimates.sql).
+MOTHERS_ITEM, PREVENTED_ITEM, SETS_AVOIDED_ITEM, CHILDREN_ITEM, ONE_OFF_ITEM, CARE_COST_ITEM = 1, 2, 7, 8, 9, 10
+
+STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 980px; margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }
+h1 { font-size: 1.7em; margin-bottom: 0.2em; } h2 { margin-top: 2em; border-bottom: 1px solid #ccc; }
+.subtitle { color: #555; }
+.headlines { display: flex; flex-wrap: wrap; gap: 1em; margin: 1.5em 0; }
+.headline { border: 1px solid #ccc; border-radius: 6px; padding: 0.8em 1em; min-width: 170px; flex: 1; }
+.headline .figure { font-size: 1.8em; font-weight: bold; color: #08519c; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 0.92em; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
+th { background: #f0f0f0; text-align: left; } tr.characteristic th { background: #e4ecf5; }
+.note { color: #555; font-size: 0.9em; }
+"""
+
+
+def _number(value: str | None, *, style: str = "count") -> str:
+    """A published cell as a person reads it; `c` (hidden) and blanks (not estimable) as they are."""
+    if value is None:
+        return "–"
+    if value == SUPPRESSED:
+        return SUPPRESSED
+    number = float(value)
+    if style == "percent":
+        return f"{number:.1f}%"
+    if style == "probability":
+        return f"{number:.1%}"
+    if style == "money":
+        return f"£{number:,.0f}"
+    if style == "decimal":
+        return f"{number:,.2f}".rstrip("0").rstrip(".")
+    return f"{number:,.0f}"
+
+
+def _as_number(value: str | None) -> float | None:
+    return None if value in (None, SUPPRESSED) else float(value)
+
+
+def _as_whole_number(value: str | None) -> int | None:
+    number = _as_number(value)
+    return None if number is None else int(number)
+
+
+def _table(header: list[str], rows: list[list[str]], text_columns: int = 1) -> str:
+    """A table whose first `text_columns` columns are text and the rest numbers (right-aligned)."""
+    head = "".join(f"<th>{escape(cell)}</th>" for cell in header)
+    body = "".join(
+        "<tr>" + "".join(
+            f"<td>{escape(cell)}</td>" if i < text_columns else f'<td class="n">{escape(cell)}</td>'
+            for i, cell in enumerate(row)
+        ) + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def render_report(published: dict[str, pd.DataFrame], settings: OutputSettings, today: datetime.date) -> str:
+    prevalence = published["prevalence_by_year"]
+    returns = published["return_within_years"]
+    baseline = published["baseline_characteristics"]
+    costs = published["cost_estimates"]
+    sections = [
+        _headlines(prevalence, returns, settings),
+        _prevalence_section(prevalence),
+        _return_section(returns, settings),
+        _baseline_section(baseline),
+        _cost_section(costs, settings),
+        _definitions_section(settings),
+    ]
+    years = [year for year in prevalence["financial_year"] if year != "all"]
+    period = f"financial years {years[0]} to {years[-1]}" if years else "no proceedings in the data"
+    followed = returns["followed_up_to"].dropna()
+    followed_text = f"; mothers followed up to {pd.Timestamp(followed.iloc[0]).date():%d %B %Y}" if len(followed) else ""
+    return (
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        "<title>Recurrent care proceedings: local needs assessment</title>"
+        f"<style>{STYLE}</style></head><body>"
+        "<h1>Recurrent care proceedings: local needs assessment</h1>"
+        f'<p class="subtitle">Section 31 care proceedings, {escape(period)}{escape(followed_text)}. '
+        f"Produced {today:%d %B %Y} by the trawl pipeline. Counts from 1 to "
+        f"{settings.smallest_count_shown - 1} are shown as <b>c</b> (see <a href=\"#definitions\">definitions "
+        "and caveats</a>).</p>"
+        + "".join(sections)
+        + "</body></html>"
+    )
+
+
+def _headlines(prevalence: pd.DataFrame, returns: pd.DataFrame, settings: OutputSettings) -> str:
+    total = prevalence[prevalence["financial_year"] == "all"].iloc[0]
+    everyone = returns[(returns["grouping"] == "all") & returns["probability"].notna()
+                       & (returns["probability"] != SUPPRESSED)]
+    cards = [
+        ("sets of care proceedings", _number(total["sets"]), "section 31 applications, each counted once"),
+        ("recurrent sets", _number(total["recurrent_sets"]),
+         f"{_number(total['recurrent_pct'], style='percent')} of all sets: the mother was in an earlier set"),
+        ("mothers", _number(total["mothers"]), f"{_number(total['recurrent_mothers'])} of them in two or more sets"),
+    ]
+    if len(everyone):
+        latest = everyone.iloc[-1]
+        cards.append((
+            f"return within {latest['years']} years", _number(latest["probability"], style="probability"),
+            f"{settings.confidence_level:.0%} interval {_number(latest['ci_low'], style='probability')} to "
+            f"{_number(latest['ci_high'], style='probability')}",
+        ))
+    return '<div class="headlines">' + "".join(
+        f'<div class="headline"><div class="figure">{escape(figure)}</div><div><b>{escape(label)}</b></div>'
+        f'<div class="note">{escape(note)}</div></div>'
+        for label, figure, note in cards
+    ) + "</div>"
+
+
+def _prevalence_section(prevalence: pd.DataFrame) -> str:
+    years = prevalence[prevalence["financial_year"] != "all"]
+    chart = sets_by_year(
+        list(years["financial_year"]),
+        [_as_whole_number(value) for value in years["sets"]],
+        [_as_whole_number(value) for value in years["recurrent_sets"]],
+        "Sets of care proceedings by financial year, recurrent sets darker",
+    )
+    rows = [
+        [row.financial_year, _number(row.sets), _number(row.recurrent_sets),
+         _number(row.recurrent_pct, style="percent"), _number(row.mothers), _number(row.recurrent_mothers),
+         _number(row.children), _number(row.babies_under_4_weeks_in_recurrent_sets)]
+        for row in prevalence.itertuples()
+    ]
+    table = _table(
+        ["financial year", "sets", "recurrent sets", "recurrent %", "mothers", "recurrent mothers", "children",
+         "babies under 4 weeks in recurrent sets"],
+        rows,
+    )
+    return (
+        '<h2 id="prevalence">How many sets of proceedings are recurrent</h2>'
+        + chart + table
+        + '<p class="note">Mothers: distinct mothers with a set issued in the year; recurrent mothers: those '
+        "with a recurrent set in the year. In the 'all' row each mother is counted once, so the years do not "
+        "add up to it. The earliest years under-count recurrence, because sets before the data begin are not seen.</p>"
+    )
+
+
+def _return_section(returns: pd.DataFrame, settings: OutputSettings) -> str:
+    everyone = returns[returns["grouping"] == "all"]
+    points = [
+        (int(row.years), _as_number(row.probability), _as_number(row.ci_low), _as_number(row.ci_high))
+        for row in everyone.itertuples()
+    ]
+    chart = return_curve(points, "Probability that a mother returns to proceedings, with its interval")
+    horizons = sorted(returns["years"].unique())
+    estimates, at_risk = [], []
+    for group_name, group in returns.groupby("group_name", sort=False):
+        rows = list(group.sort_values("years").itertuples())
+        estimates.append([group_name, *(_estimate_with_interval(row) for row in rows)])
+        at_risk.append([group_name, *(_number(row.at_risk) for row in rows)])
+    header = ["group", *[f"within {years} years" for years in horizons]]
+    table = (
+        f"<h3>Probability of a return ({settings.confidence_level:.0%} interval)</h3>" + _table(header, estimates)
+        + "<h3>Mothers at risk (followed up that long without a return)</h3>" + _table(header, at_risk)
+    )
+    return (
+        '<h2 id="returns">How likely a mother is to return to proceedings</h2>'
+        + chart
+        + f'<p class="note">Kaplan–Meier estimate with {settings.confidence_level:.0%} intervals (Greenwood, '
+        "log-log transform), from each mother's first set in the data, censored at the extract end date. "
+        "'At risk': mothers followed up that long without a return. '–': nobody has been followed up that long.</p>"
+        + table
+    )
+
+
+def _estimate_with_interval(row) -> str:
+    estimate = _number(row.probability, style="probability")
+    if row.probability in (None, SUPPRESSED):
+        return estimate
+    return f"{estimate} ({_number(row.ci_low, style='probability')} to {_number(row.ci_high, style='probability')})"
+
+
+def _baseline_section(baseline: pd.DataFrame) -> str:
+    cohorts = list(dict.fromkeys(baseline["cohort"]))
+    by_cohort = {cohort: baseline[baseline["cohort"] == cohort].set_index(["characteristic", "value"]) for cohort in cohorts}
+    first = baseline[baseline["cohort"] == cohorts[0]]
+    header = "<tr><th>characteristic</th>" + "".join(
+        f'<th colspan="2">{escape(cohort)}</th>' for cohort in cohorts) + "</tr>"
+    body = []
+    for characteristic, rows in first.groupby("characteristic", sort=False):
+        source = rows["source"].iloc[0]
+        several = "" if rows["one_value_per_mother"].all() else "; a mother can have several"
+        body.append(f'<tr class="characteristic"><th colspan="{1 + 2 * len(cohorts)}">{escape(characteristic)} '
+                    f'<span class="note">({escape(source)}{several})</span></th></tr>')
+        for value in rows["value"]:
+            cells = []
+            for cohort in cohorts:
+                row = by_cohort[cohort].loc[(characteristic, value)]
+                cells.append(f'<td class="n">{escape(_number(row["mothers"]))}</td>'
+                             f'<td class="n">{escape(_number(row["pct"], style="percent"))}</td>')
+            body.append(f"<tr><td>{escape(value)}</td>{''.join(cells)}</tr>")
+    return (
+        '<h2 id="baseline">Who the mothers are</h2>'
+        "<p>Baseline characteristics listed in the Research in Practice resource pack, for all mothers and for "
+        "recurrent mothers (two or more sets). Mothers and % of the cohort. Unknown answers are counted; mothers "
+        "whose files have not yet been read are 'not reviewed'.</p>"
+        f"<table><thead>{header}</thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _cost_section(costs: pd.DataFrame, settings: OutputSettings) -> str:
+    items = {int(row.item_order): row for row in costs.itertuples()}
+
+    def shown(order: int, style: str) -> str:
+        return _number(items[order].value, style=style)
+
+    sentence = (
+        f"A service working with {shown(MOTHERS_ITEM, 'decimal')} mothers a year that prevented "
+        f"{shown(PREVENTED_ITEM, 'decimal')}% of their returns to proceedings would avoid about "
+        f"{shown(SETS_AVOIDED_ITEM, 'decimal')} sets of proceedings and keep {shown(CHILDREN_ITEM, 'decimal')} "
+        f"children out of care each year. That is a one-off saving of {shown(ONE_OFF_ITEM, 'money')} for each "
+        f"year of the service, plus {shown(CARE_COST_ITEM, 'money')} a year in care costs for each year's children, "
+        "until those children are 18."
+    )
+    rows = [
+        [row.item, row.unit, row.basis, _number(row.value, style="money" if row.unit.startswith("GBP") else "decimal")]
+        for row in costs.itertuples()
+    ]
+    parts = "".join(
+        f"<li>{escape(part.name)}: £{part.value:,.0f}. <span class=\"note\">{escape(part.source)}</span></li>"
+        for part in settings.one_off_cost_parts
+    )
+    return (
+        '<h2 id="costs">What preventing returns could save</h2>'
+        f"<p>{escape(sentence)}</p>"
+        + _table(["item", "unit", "basis or source", "value"], rows, text_columns=3)
+        + f"<p>The one-off cost of a set of proceedings (£{settings.one_off_cost_per_set:,.0f}) is the sum of:</p>"
+        f"<ul>{parts}</ul>"
+        '<p class="note">Method: University of Essex evaluations of recurrent care services (one-off cost of '
+        "proceedings avoided, plus the care cost per child per year from the 2017 Department for Education "
+        "evaluation of Pause, cumulative until the child is 18). These are estimates from assumptions set in "
+        "config/outputs.yaml; they leave out the cost of running the service.</p>"
+    )
+
+
+def definitions_and_caveats(settings: OutputSettings) -> list[tuple[str, str]]:
+    """Shown in the report and on the workbook's notes sheet."""
+    return [
+        ("Set of proceedings", "One section 31 care or supervision application. The same set appears in the "
+         "legal list, the court list and Cafcass data and is counted once."),
+        ("Recurrent set", "A set whose mother was already a respondent in an earlier set (earlier issue date) in the data."),
+        ("Recurrent mother", "A mother with two or more sets in the data."),
+        ("Financial year", "April to March, written 2019/20."),
+        ("Return within N years", "Kaplan–Meier estimate of the probability that a mother appears in a further set "
+         "within N years of her first set in the data, censored at the extract end date."),
+        ("Left truncation", "A mother's first set in the data may not be her first: sets before the data begin are "
+         "not seen. Returns are then under-counted, most in the earliest years, and the return estimates describe "
+         "returns after the first set seen, not after a mother's first ever set."),
+        ("Linkage is probabilistic", "Records from different sources are joined to the same mother by matching "
+         "names, dates of birth and case references, not by a shared identifier. Some links will be missed (which "
+         "under-counts recurrence) and a few will be wrong; uncertain links are reviewed by a data officer."),
+        ("Suppression", f"To protect the women and children involved, counts from 1 to {settings.smallest_count_shown - 1} "
+         "are shown as c. Where a hidden count could be worked out from a total, the next smallest count is hidden "
+         "too, and percentages, probabilities and cost figures computed from hidden counts are hidden."),
+        ("Case-file review", "Characteristics from the case-file trawl cover only the mothers whose files have been "
+         "read; the others are shown as 'not reviewed'. Care experience also comes from care-leaver records, which "
+         "cover only people who left this authority's care."),
+    ]
+
+
+def _definitions_section(settings: OutputSettings) -> str:
+    rows = "".join(
+        f"<tr><th>{escape(term)}</th><td>{escape(text)}</td></tr>" for term, text in definitions_and_caveats(settings)
+    )
+    return f'<h2 id="definitions">Definitions and caveats</h2><table>{rows}</table>'

@@ -1,0 +1,147 @@
+"""The settings of the marts and published outputs, read from config/outputs.yaml and checked.
+
+Each asset reads the file when it runs, so an edited file takes effect on the next run. A
+mistake in the file stops the run with a message naming the file and the key to fix.
+"""
+
+import datetime
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+OUTPUTS_CONFIG_ENV_VAR = "TRAWL_OUTPUTS_CONFIG"
+DEFAULT_OUTPUTS_CONFIG = Path(__file__).resolve().parents[1] / "config" / "outputs.yaml"
+
+
+class OutputSettingsError(Exception):
+    """config/outputs.yaml is wrong: fix the file."""
+
+
+@dataclass(frozen=True)
+class SourcedFigure:
+    """A figure used in the estimates, with where it comes from (shown beside it in the report)."""
+
+    name: str
+    value: float | None
+    source: str
+
+
+@dataclass(frozen=True)
+class OutputSettings:
+    path: Path
+    smallest_count_shown: int
+    return_years: int
+    confidence_level: float
+    extract_end_date: datetime.date | None
+    one_off_cost_parts: tuple[SourcedFigure, ...]
+    care_cost_per_child_per_year: SourcedFigure
+    returns_prevented_pct: SourcedFigure
+    mothers_per_year: SourcedFigure  # value None = the local average
+    average_over_financial_years: int
+    current_set_months: int
+
+    @property
+    def one_off_cost_per_set(self) -> float:
+        return sum(part.value for part in self.one_off_cost_parts)
+
+
+def load_output_settings(path: Path | None = None) -> OutputSettings:
+    """Read `path`, else the file named by TRAWL_OUTPUTS_CONFIG, else the repository's."""
+    path = Path(path or os.environ.get(OUTPUTS_CONFIG_ENV_VAR) or DEFAULT_OUTPUTS_CONFIG)
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as error:
+        raise OutputSettingsError(f"cannot read output settings {path}: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        raise OutputSettingsError(f"{path} is not valid YAML: {error}") from None
+    reader = _Reader(path, document)
+    settings = OutputSettings(
+        path=path,
+        smallest_count_shown=reader.whole_number("disclosure", "smallest_count_shown", minimum=1),
+        return_years=reader.whole_number("return_within_years", "years", minimum=1),
+        confidence_level=reader.number("return_within_years", "confidence_level"),
+        extract_end_date=reader.optional_date("return_within_years", "extract_end_date"),
+        one_off_cost_parts=reader.cost_parts("costs", "one_off_cost_per_set"),
+        care_cost_per_child_per_year=reader.figure("costs", "care_cost_per_child_per_year"),
+        returns_prevented_pct=reader.figure("scenario", "returns_prevented_pct"),
+        mothers_per_year=reader.figure("scenario", "mothers_per_year", optional=True),
+        average_over_financial_years=reader.whole_number("scenario", "average_over_financial_years", minimum=1),
+        current_set_months=reader.whole_number("worklist", "current_set_months", minimum=1),
+    )
+    if not 0 < settings.confidence_level < 1:
+        raise OutputSettingsError(f"{path}: return_within_years -> confidence_level should be between 0 and 1, e.g. 0.95")
+    if not 0 <= settings.returns_prevented_pct.value <= 100:
+        raise OutputSettingsError(f"{path}: scenario -> returns_prevented_pct -> value should be a percentage, 0 to 100")
+    return settings
+
+
+class _Reader:
+    """Looks up `section -> key` and says exactly which one is wrong."""
+
+    def __init__(self, path: Path, document: object):
+        if not isinstance(document, dict):
+            raise OutputSettingsError(f"{path} should have sections such as 'disclosure:' at the top level")
+        self.path = path
+        self.document = document
+
+    def _get(self, section: str, key: str) -> object:
+        block = self.document.get(section)
+        if not isinstance(block, dict) or key not in block:
+            raise OutputSettingsError(f"{self.path}: '{key}' is missing under '{section}:'")
+        return block[key]
+
+    def _fail(self, where: str, expected: str) -> OutputSettingsError:
+        return OutputSettingsError(f"{self.path}: {where} should be {expected}")
+
+    def whole_number(self, section: str, key: str, minimum: int) -> int:
+        value = self._get(section, key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise self._fail(f"{section} -> {key}", f"a whole number, at least {minimum}")
+        return value
+
+    def number(self, section: str, key: str) -> float:
+        value = self._get(section, key)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self._fail(f"{section} -> {key}", "a number")
+        return float(value)
+
+    def optional_date(self, section: str, key: str) -> datetime.date | None:
+        value = self._get(section, key)
+        if value is None or isinstance(value, datetime.date):
+            return value
+        try:
+            return datetime.date.fromisoformat(str(value))
+        except ValueError:
+            raise self._fail(f"{section} -> {key}", "a date written YYYY-MM-DD, or blank") from None
+
+    def figure(self, section: str, key: str, optional: bool = False) -> SourcedFigure:
+        entry = self._get(section, key)
+        where = f"{section} -> {key}"
+        return self._sourced(entry, key, where, optional)
+
+    def cost_parts(self, section: str, key: str) -> tuple[SourcedFigure, ...]:
+        parts = self._get(section, key)
+        where = f"{section} -> {key}"
+        if not isinstance(parts, list) or not parts:
+            raise self._fail(where, "a list of parts, each with part, value and source")
+        figures = []
+        for number, entry in enumerate(parts, start=1):
+            name = entry.get("part") if isinstance(entry, dict) else None
+            if not isinstance(name, str) or not name.strip():
+                raise self._fail(f"{where}, part {number}", "given a name ('part:')")
+            figures.append(self._sourced(entry, name, f"{where}, part {number}", optional=False))
+        return tuple(figures)
+
+    def _sourced(self, entry: object, name: str, where: str, optional: bool) -> SourcedFigure:
+        if not isinstance(entry, dict) or "value" not in entry:
+            raise self._fail(where, "a 'value:' with its 'source:'")
+        value, source = entry["value"], entry.get("source")
+        if value is None and optional:
+            return SourcedFigure(name, None, str(source or "").strip())
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise self._fail(f"{where} -> value", "a number, 0 or more")
+        if not isinstance(source, str) or not source.strip():
+            raise self._fail(f"{where} -> source", "where the figure comes from (every figure names its source)")
+        return SourcedFigure(name, float(value), source.strip())

@@ -1,0 +1,211 @@
+"""The marts and their published copies, on small hand-made core tables where every figure is known."""
+
+import pandas as pd
+import pytest
+from conftest import materialize_sources, query, write_source
+from outputs_fixtures import (
+    CoreTables, Mother, materialize_outputs, prevalence_tables, use_output_settings, write_core_tables,
+)
+
+from publish.disclosure import SUPPRESSED
+from publish.published_tables import PUBLISHED_TABLES
+
+
+@pytest.fixture
+def empty_forms(landing, warehouse):
+    assert materialize_sources(landing, warehouse, ["case_file_review"]).success
+
+
+def test_prevalence_by_year_arithmetic(warehouse, tmp_path, empty_forms):
+    write_core_tables(warehouse, prevalence_tables())
+    materialize_outputs(warehouse, tmp_path, ["marts_prevalence_by_year"])
+    rows = query(warehouse, "select * from marts.prevalence_by_year")
+    assert rows == [
+        # year, sets, recurrent, pct, mothers, recurrent mothers, children, in recurrent sets, babies
+        ("2019/20", 11, 0, 0.0, 10, 0, 11, 0, 0),
+        ("2020/21", 3, 0, 0.0, 3, 0, 3, 0, 0),
+        ("2021/22", 8, 6, 75.0, 8, 6, 10, 8, 2),
+        ("2022/23", 6, 0, 0.0, 6, 0, 6, 0, 0),
+        ("all", 28, 6, 21.4, 21, 6, 30, 8, 2),
+    ]
+
+
+def test_published_prevalence_is_suppressed(warehouse, tmp_path, empty_forms):
+    write_core_tables(warehouse, prevalence_tables())
+    result = materialize_outputs(
+        warehouse, tmp_path, ["marts_prevalence_by_year", "marts_published_prevalence_by_year"])
+    published = query(warehouse, "select * from marts.published_prevalence_by_year")
+    c = SUPPRESSED
+    assert published == [
+        ("2019/20", "11", "0", "0", "10", "0", "11", "0", "0"),
+        # 3 sets: primary. Its mothers and children are the same women and babies: hidden with it.
+        ("2020/21", c, "0", c, c, "0", c, "0", "0"),
+        # 2 babies: primary, here and in 'all' (the only year with any).
+        ("2021/22", "8", "6", "75", "8", "6", "10", "8", c),
+        # Secondary: the smallest other year, or 28 - 11 - 8 - 6 would give the 3 away.
+        ("2022/23", c, "0", c, c, "0", c, "0", "0"),
+        ("all", "28", "6", "21.4", "21", "6", "30", "8", c),
+    ]
+    check = result.get_asset_check_evaluations()[0]
+    assert check.check_name == "no_small_counts" and check.passed
+    # The unsuppressed mart is untouched.
+    assert query(warehouse, "select sets from marts.prevalence_by_year where financial_year = '2020/21'") == [(3,)]
+
+
+def test_return_within_years_by_group(warehouse, tmp_path, monkeypatch, empty_forms):
+    """The hand-computed example of test_kaplan_meier.py, as dates: returns at 0.5, 2.0 (a day
+    under) and 2.5 years; followed up without a return for 1.5, 3.0 and 4.0 years to the extract
+    end 2020-01-01. Same estimates; at two years only 3 are still at risk (the return came first)."""
+    use_output_settings(tmp_path, monkeypatch, return_within_years={"extract_end_date": "2020-01-01"})
+    write_core_tables(warehouse, CoreTables(mothers=[
+        Mother("A", ["2015-01-01", "2015-07-03"], age_at_first_set=18, care_experienced=True),
+        Mother("B", ["2018-07-02", "2021-05-01"], age_at_first_set=18),  # returns after the extract end: not seen
+        Mother("C", ["2015-01-01", "2016-12-31"], age_at_first_set=22, care_experienced=True),
+        Mother("D", ["2015-01-01", "2017-07-02"], age_at_first_set=None),
+        Mother("E", ["2016-12-31"], age_at_first_set=31),
+        Mother("F", ["2015-12-31"], age_at_first_set=31, care_experienced=True),
+    ]))
+    materialize_outputs(warehouse, tmp_path, ["marts_return_within_years"])
+    everyone = query(warehouse, """
+        select years, probability, ci_low, ci_high, at_risk, events
+        from marts.return_within_years where group_name = 'all' order by years""")
+    assert everyone[:4] == [
+        (1, 0.1667, 0.0253, 0.7269, 5, 1),
+        (2, 0.3750, 0.1069, 0.8581, 3, 2),
+        (3, 0.5833, 0.2335, 0.9440, 2, 3),
+        (4, 0.5833, 0.2335, 0.9440, 1, 3),
+    ]
+    assert everyone[4:] == [(years, None, None, None, 0, 3) for years in (5, 6, 7)]
+    groups = query(warehouse, """
+        select group_name, at_risk, events from marts.return_within_years where years = 1 order by group_order""")
+    assert groups == [
+        ("all", 5, 1), ("under 20", 1, 1), ("20-24", 1, 0), ("25-29", 0, 0), ("30+", 2, 0),
+        ("age unknown", 1, 0), ("care experienced: yes", 2, 1), ("care experienced: no", 3, 0),
+    ]
+    assert query(warehouse, "select distinct followed_up_to::varchar from marts.return_within_years") == [("2020-01-01",)]
+
+
+def _form(review_id, **answers) -> dict:
+    return dict(review_id=review_id, reviewed_on="2024-01-15", reviewer="Reviewer A", **answers)
+
+
+def test_baseline_counts_every_mother(landing, warehouse, tmp_path):
+    write_source(landing, "case_file_review", "forms.csv", [
+        # From the worklist: joined by its own person_key.
+        _form("WL-R1-1", person_key="R1", children_removed_before="2", removal_reasons="neglect; domestic abuse exposure",
+              age_at_first_pregnancy="16", in_care_as_child="yes", mental_health="yes", domestic_abuse="yes",
+              substance_misuse="both", learning_disability="no"),
+        # Filled in by hand: joined through linkage (form_links below); blanks are 'unknown'.
+        _form("CFR-9", children_removed_before="0"),
+        # A worklist row sent back unfilled (no date, no reviewer): not a review.
+        dict(review_id="WL-R2-1", person_key="R2"),
+        # A form whose mother is not in the data: counted in metadata only.
+        _form("CFR-10", person_key="NOT-A-MOTHER"),
+    ])
+    assert materialize_sources(landing, warehouse, ["case_file_review"]).success
+    write_core_tables(warehouse, CoreTables(
+        mothers=[
+            Mother("R1", ["2019-06-01", "2021-06-01"], age_at_first_set=19, care_experienced=True, father_ages=[22, 24]),
+            Mother("R2", ["2019-06-01", "2020-06-01", "2022-06-01"], age_at_first_set=None),
+            Mother("S1", ["2020-01-01"], age_at_first_set=27, father_ages=[None]),
+        ],
+        form_links={"CFR-9": "S1"},
+    ))
+    result = materialize_outputs(warehouse, tmp_path, ["marts_baseline_characteristics"])
+    assert result.get_asset_check_evaluations()[0].passed
+    materialization = result.get_asset_materialization_events()[0].materialization
+    assert materialization.metadata["completed_forms_not_matched_to_a_mother"].value == 1
+
+    def answers(cohort, characteristic):
+        return dict(query(warehouse, """
+            select value, mothers from marts.baseline_characteristics
+            where cohort = ? and characteristic = ? and mothers > 0""", [cohort, characteristic]))
+
+    everyone, recurrent = "all mothers", "recurrent mothers"
+    assert answers(everyone, "mothers in cohort") == {"all": 3}
+    assert answers(recurrent, "mothers in cohort") == {"all": 2}
+    assert answers(everyone, "case file read") == {"yes": 2, "not reviewed": 1}
+    assert answers(everyone, "children removed before") == {"2": 1, "0": 1, "not reviewed": 1}
+    assert answers(everyone, "reasons children were removed") == {
+        "neglect": 1, "domestic abuse exposure": 1, "none recorded": 1, "not reviewed": 1}
+    assert answers(everyone, "age at first pregnancy") == {"under 18": 1, "unknown": 1, "not reviewed": 1}
+    assert answers(everyone, "mental health problems") == {"yes": 1, "unknown": 1, "not reviewed": 1}
+    assert answers(everyone, "drug or alcohol use") == {"both": 1, "unknown": 1, "not reviewed": 1}
+    assert answers(everyone, "care experienced") == {"yes": 1, "no record": 2}
+    assert answers(everyone, "mother's age at her first set") == {"under 20": 1, "unknown": 1, "25-29": 1}
+    assert answers(everyone, "father's age at her first set") == {"20-24": 1, "unknown": 1, "no father recorded": 1}
+    assert answers(everyone, "sets of proceedings in the data") == {"1": 1, "2": 1, "3": 1}
+    assert answers(recurrent, "case file read") == {"yes": 1, "not reviewed": 1}
+    assert query(warehouse, """select pct from marts.baseline_characteristics
+        where cohort = 'recurrent mothers' and characteristic = 'learning disability' and value = 'no'""") == [(50.0,)]
+
+
+def test_published_baseline_hides_a_second_answer_not_the_unread_files(landing, warehouse, tmp_path):
+    """10 of 18 files read; mental health yes 3 (hidden), no 7, unknown 0. With 'not reviewed'
+    (8) shown, yes + no = 10 would give the 3 away: so 'no' is hidden, and 'not reviewed' stays."""
+    mothers = [Mother(f"M{i:02d}", ["2020-01-01"]) for i in range(18)]
+    write_source(landing, "case_file_review", "forms.csv", [
+        _form(f"WL-M{i:02d}-1", person_key=f"M{i:02d}", mental_health="yes" if i < 3 else "no",
+              domestic_abuse="yes" if i < 5 else "no")
+        for i in range(10)
+    ])
+    assert materialize_sources(landing, warehouse, ["case_file_review"]).success
+    write_core_tables(warehouse, CoreTables(mothers=mothers))
+    materialize_outputs(
+        warehouse, tmp_path, ["marts_baseline_characteristics", "marts_published_baseline_characteristics"])
+    published = dict(query(warehouse, """
+        select characteristic || ': ' || value, mothers from marts.published_baseline_characteristics
+        where cohort = 'all mothers' and characteristic in ('mental health problems', 'domestic abuse', 'case file read')"""))
+    assert published == {
+        "case file read: yes": "10", "case file read: not reviewed": "8",
+        "mental health problems: yes": SUPPRESSED, "mental health problems: no": SUPPRESSED,
+        "mental health problems: unknown": "0", "mental health problems: not reviewed": "8",
+        "domestic abuse: yes": "5", "domestic abuse: no": "5",
+        "domestic abuse: unknown": "0", "domestic abuse: not reviewed": "8",
+    }
+
+
+def test_cost_estimates_arithmetic(warehouse, tmp_path, monkeypatch, empty_forms):
+    use_output_settings(
+        tmp_path, monkeypatch,
+        costs={
+            "one_off_cost_per_set": [
+                {"part": "court", "value": 1000, "source": "test figure"},
+                {"part": "legal", "value": 500, "source": "test figure"},
+            ],
+            "care_cost_per_child_per_year": {"value": 50000, "source": "test figure"},
+        },
+        scenario={"returns_prevented_pct": {"value": 50, "source": "test assumption"}},
+    )
+    write_core_tables(warehouse, prevalence_tables())
+    materialize_outputs(warehouse, tmp_path, ["marts_prevalence_by_year", "marts_cost_estimates"])
+    costs = {item: (value, base) for item, value, base in query(
+        warehouse, "select item, value, base_count from marts.cost_estimates order by item_order")}
+    # The extract ends 2023-03-31, so 2020/21 to 2022/23 are the last three complete years:
+    # recurrent mothers 0 + 6 + 0 = 6 -> N = 2 a year; 6 recurrent sets; 8 children in them.
+    assert list(costs.values()) == [
+        (2.0, 6),        # N: mothers a year
+        (50.0, None),    # X: % of returns prevented
+        (1.0, 6),        # recurrent sets a year per recurrent mother: 6 / 6
+        (1.33, 6),       # children per recurrent set: 8 / 6
+        (1500.0, None),  # one-off cost of a set: 1000 + 500
+        (50000.0, None),
+        (1.0, 6),        # sets avoided a year: 2 x 50% x 1
+        (1.33, 6),       # children kept out of care a year: 1 x 8/6
+        (1500.0, 6),     # one-off saving a year: 1 x 1500
+        (66667.0, 6),    # care cost avoided a year: 8/6 x 50000
+    ]
+
+
+def test_cost_figures_resting_on_a_hidden_year_are_hidden():
+    prevalence = pd.DataFrame({
+        "financial_year": ["2021/22", "2022/23"], "recurrent_mothers": ["c", "9"],
+        "recurrent_sets": ["c", "9"], "children_in_recurrent_sets": ["c", "12"],
+    })
+    costs = pd.DataFrame({
+        "item": ["N", "X"], "value": [6.5, 20.0], "unit": ["mothers", "percent"], "basis": ["local", "config"],
+        "base_count": [13, None], "financial_years": [["2021/22", "2022/23"], None], "item_order": [1, 2],
+    })
+    published = PUBLISHED_TABLES["cost_estimates"].publish(costs, 5, {"prevalence_by_year": prevalence})
+    # 13 mothers is not small, but 13 - 9 would give the hidden 2021/22 count away.
+    assert published[["value", "base_count"]].values.tolist() == [[SUPPRESSED, SUPPRESSED], ["20", None]]

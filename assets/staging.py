@@ -141,7 +141,7 @@ def build_staging_asset(layout: SourceLayout) -> dg.AssetsDefinition:
                 ).fetchall()
             )
         context.log.info(
-            f"{layout.name}: {counts['raw']:,} raw lambda rows: {counts['staged']:,} staged, "
+            f"{layout.name}: {counts['raw']:,} raw rows: {counts['staged']:,} staged, "
             f"{counts['quarantined']:,} quarantined {by_reason or ''}"
         )
         return dg.MaterializeResult(

@@ -111,7 +111,7 @@ def read_extract_file(
 ) -> ExtractFile:
     """Read one .csv or .xlsx file (which must be inside `landing`)."""
     file_name = path.relative_to(landing).as_posix()
-    data = path.read_bytes()
+    data = _read_settled_bytes(path, file_name)
     if not data:
         raise ExtractError(file_name, "file is empty")
     suffix = path.suffix.lower()
@@ -130,6 +130,20 @@ def read_extract_file(
         rows=canonical_rows(source, resolved, rows),
         unmapped_headers=resolved.unmapped_headers,
     )
+
+
+def _read_settled_bytes(path: Path, file_name: str) -> bytes:
+    """The file's bytes, refusing a file that changed while it was read (a copy still being
+    written into the landing folder): half a file would look like a complete, shorter one."""
+    try:
+        before = path.stat()
+        data = path.read_bytes()
+        after = path.stat()
+    except OSError as error:
+        raise ExtractError(file_name, f"the file cannot be read ({error.strerror})") from None
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or len(data) != after.st_size:
+        raise ExtractError(file_name, "file changed while being read; run again when the copy has finished")
+    return data
 
 
 def cell_text(value: object) -> str | None:

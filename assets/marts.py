@@ -4,6 +4,11 @@ Prevalence by financial year, the chance of a return within 1..7 years, baseline
 characteristics of the mothers, and cost estimates. These are unsuppressed (data officers
 only): the disclosure-controlled copies that get published are built in assets/publish.py.
 Definitions are in shared/data-contract.md; the core tables are described in docs/core-tables.md.
+
+Each mart is built once per authority and for all of them together: `marts.<name>_by_authority`
+has an `la_code` column ('all' for every authority together), and `marts.<name>` is its 'all'
+rows, in the layout of the data contract. One query makes both, so they always agree.
+Prevalence (and so the costs) counts only the sets in the run's trawl window (marts.trawl_window).
 """
 
 import datetime
@@ -15,6 +20,7 @@ from dagster_duckdb import DuckDBResource
 
 from assets.kaplan_meier import return_within_years
 from publish.settings import OutputSettings, load_output_settings
+from publish.trawl_window import TrawlWindow
 from warehouse.schema import ensure_warehouse
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -44,22 +50,73 @@ def _rebuild(conn, table: str, query: str) -> int:
     return conn.execute(f"select count(*) from {table}").fetchall()[0][0]
 
 
+def _rebuild_by_authority(conn, name: str, query: str) -> dict[str, int]:
+    """marts.<name>_by_authority from `query` (which has la_code), then marts.<name> as its 'all' rows."""
+    by_authority = _rebuild(conn, f"marts.{name}_by_authority", query)
+    overall = _rebuild(
+        conn, f"marts.{name}", f"select * exclude (la_code) from marts.{name}_by_authority where la_code = 'all'"
+    )
+    authorities = conn.execute(
+        f"select count(distinct la_code) from marts.{name}_by_authority where la_code <> 'all'"
+    ).fetchall()[0][0]
+    return {"rows": overall, "rows_by_authority": by_authority, "authorities": authorities}
+
+
+def authority_order(code: str) -> tuple:
+    """'all' first, then the authorities by code, then sets whose authority is not known."""
+    return (code != "all", code == "unknown", code)
+
+
+@dg.asset(
+    name="marts_trawl_window",
+    group_name="marts",
+    kinds={"duckdb"},
+    pool="warehouse",
+    deps=["core_proceedings"],
+    description=(
+        "Which sets this run counts (the trawl window): all the data, the last 12 or 24 months up to the "
+        "extract end date, or a date range, set in run config. Recorded in marts.trawl_window and shown in "
+        "the report."
+    ),
+)
+def marts_trawl_window(duckdb: DuckDBResource, trawl_window: TrawlWindow) -> dg.MaterializeResult:
+    settings = load_output_settings()
+    with duckdb.get_connection() as conn:
+        ensure_warehouse(conn)
+        end_date = extract_end_date(conn, settings)
+        window = trawl_window.bounds(end_date)
+        conn.execute("begin")
+        conn.execute(
+            "create or replace table marts.trawl_window as select ?::varchar as kind, ?::date as window_start, "
+            "?::date as window_end, ?::date as extract_end_date, ?::varchar as description",
+            [window.kind, window.start, window.end, end_date, window.description],
+        )
+        conn.execute("commit")
+    return dg.MaterializeResult(metadata={
+        "kind": window.kind,
+        "window": window.description,
+        "extract_end_date": str(end_date),
+    })
+
+
 @dg.asset(
     name="marts_prevalence_by_year",
     group_name="marts",
     kinds={"duckdb"},
     pool="warehouse",
-    deps=CORE_ASSETS,
+    deps=[*CORE_ASSETS, "marts_trawl_window"],
     description=(
-        "Per financial year and 'all': s31 sets, recurrent sets and %, mothers, recurrent mothers, "
-        "children, babies under 4 weeks in recurrent sets. Unsuppressed: data officers only."
+        "How many sets of care proceedings there were and how many were recurrent (the mother had an "
+        "earlier set): per financial year and overall, for each authority and all together, counting the "
+        "sets in the trawl window. Also mothers, recurrent mothers, children, babies under 4 weeks in "
+        "recurrent sets. Unsuppressed: data officers only."
     ),
 )
 def marts_prevalence_by_year(duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as conn:
         ensure_warehouse(conn)
-        rows = _rebuild(conn, "marts.prevalence_by_year", sql("marts_prevalence_by_year"))
-    return dg.MaterializeResult(metadata={"rows": rows})
+        rows = _rebuild_by_authority(conn, "prevalence_by_year", sql("marts_prevalence_by_year"))
+    return dg.MaterializeResult(metadata=rows)
 
 
 @dg.asset(
@@ -69,10 +126,11 @@ def marts_prevalence_by_year(duckdb: DuckDBResource) -> dg.MaterializeResult:
     pool="warehouse",
     deps=CORE_ASSETS,
     description=(
-        "Kaplan–Meier probability that a mother appears in a further set within 1..7 years of her "
-        "first set in the data (censored at the extract end date), with log-log Greenwood "
-        "intervals (95% by default), numbers at risk and returns seen: for all mothers, by age at "
-        "first set and by care experience. Unsuppressed: data officers only."
+        "How likely a mother is to come back to court: the Kaplan–Meier probability that she appears in a "
+        "further set within 1..7 years of her first set in the data (censored at the extract end date), "
+        "with log-log Greenwood intervals (95% by default), numbers at risk and returns seen: for all "
+        "mothers, by age at first set and by care experience, for each authority (of her first set) and "
+        "all together. Uses all the data, whatever the trawl window. Unsuppressed: data officers only."
     ),
 )
 def marts_return_within_years(duckdb: DuckDBResource) -> dg.MaterializeResult:
@@ -84,13 +142,24 @@ def marts_return_within_years(duckdb: DuckDBResource) -> dg.MaterializeResult:
         followed = conn.execute(sql("marts_return_times")).fetch_df()
         frame = return_estimates(followed, settings, end_date)
         conn.register("return_estimates", frame)
-        rows = _rebuild(conn, "marts.return_within_years", "select * from return_estimates")
+        rows = _rebuild_by_authority(conn, "return_within_years", "select * from return_estimates")
         conn.unregister("return_estimates")
-    return dg.MaterializeResult(metadata={"rows": rows, "followed_up_to": str(end_date)})
+    return dg.MaterializeResult(metadata={**rows, "followed_up_to": str(end_date)})
 
 
 def return_estimates(followed: pd.DataFrame, settings: OutputSettings, end_date: datetime.date | None) -> pd.DataFrame:
-    """One row per group and year from each mother's follow-up (marts_return_times.sql)."""
+    """One row per authority (of each mother's first set, and 'all'), group and year from each
+    mother's follow-up (marts_return_times.sql)."""
+    frames = []
+    for code in sorted({"all", *followed["la_code"]}, key=authority_order):
+        mothers = followed if code == "all" else followed[followed["la_code"] == code]
+        frames.append(_group_estimates(mothers, code, settings, end_date))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _group_estimates(
+    followed: pd.DataFrame, la_code: str, settings: OutputSettings, end_date: datetime.date | None
+) -> pd.DataFrame:
     care = followed["care_experienced"].fillna(False).astype(bool)
     age_band = followed["age_band"].fillna("unknown")
     groups = [("all", "all", pd.Series(True, index=followed.index))]
@@ -107,6 +176,7 @@ def return_estimates(followed: pd.DataFrame, settings: OutputSettings, end_date:
         )
         for estimate in estimates:
             rows.append({
+                "la_code": la_code,
                 "grouping": grouping,
                 "group_name": group_name,
                 "years": estimate.years,
@@ -132,40 +202,40 @@ def _round(value: float | None) -> float | None:
     pool="warehouse",
     deps=[*CORE_ASSETS, "core_father_proceedings", *FORM_ASSETS],
     description=(
-        "Baseline characteristics of all mothers and of recurrent mothers, as the resource pack lists "
-        "them, from case-file trawl forms, the care-leaver link and the proceedings. Unknown answers "
-        "and unread files are counted. Unsuppressed: data officers only."
+        "Who the mothers are: the baseline characteristics the resource pack lists, for all mothers and "
+        "for recurrent mothers, from case-file trawl forms, the care-leaver link and the proceedings, for "
+        "each authority (of her first set) and all together. Unknown answers and unread files are "
+        "counted. Uses all the data, whatever the trawl window. Unsuppressed: data officers only."
     ),
 )
 def marts_baseline_characteristics(duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as conn:
         ensure_warehouse(conn)
         conn.execute(sql("completed_forms"))
-        rows = _rebuild(conn, "marts.baseline_characteristics", sql("marts_baseline_characteristics"))
+        rows = _rebuild_by_authority(conn, "baseline_characteristics", sql("marts_baseline_characteristics"))
         unmatched = conn.execute(
             "select count(*) from completed_forms f where not exists "
             "(select 1 from core.mothers m where m.person_key = f.person_key)"
         ).fetchall()[0][0]
-    return dg.MaterializeResult(
-        metadata={"rows": rows, "completed_forms_not_matched_to_a_mother": unmatched}
-    )
+    return dg.MaterializeResult(metadata={**rows, "completed_forms_not_matched_to_a_mother": unmatched})
 
 
 @dg.asset_check(
     asset=marts_baseline_characteristics,
     name="every_mother_counted",
     blocking=True,
-    description="Unknowns are counted, not dropped: each one-value characteristic adds up to its cohort.",
+    description="Unknowns are counted, not dropped: each one-value characteristic adds up to its cohort, "
+    "in every authority.",
 )
 def every_mother_counted(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     with duckdb.get_connection() as conn:
         short = conn.execute("""
-            select b.cohort || ': ' || b.characteristic
-            from marts.baseline_characteristics b
-            join marts.baseline_characteristics total
-                on total.cohort = b.cohort and total.characteristic = 'mothers in cohort'
+            select b.la_code || ', ' || b.cohort || ': ' || b.characteristic
+            from marts.baseline_characteristics_by_authority b
+            join marts.baseline_characteristics_by_authority total
+                on total.la_code = b.la_code and total.cohort = b.cohort and total.characteristic = 'mothers in cohort'
             where b.one_value_per_mother
-            group by b.cohort, b.characteristic, total.mothers
+            group by b.la_code, b.cohort, b.characteristic, total.mothers
             having sum(b.mothers) <> total.mothers
             order by 1""").fetchall()
     return dg.AssetCheckResult(
@@ -181,9 +251,10 @@ def every_mother_counted(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     pool="warehouse",
     deps=["marts_prevalence_by_year"],
     description=(
-        "What a service preventing X% of returns among N mothers a year saves: one-off cost of sets "
-        "avoided, and care costs avoided per year until each child is 18 (University of Essex method). "
-        "Every parameter and its source is in config/outputs.yaml."
+        "What a service preventing X% of returns among N mothers a year would save: the one-off cost of "
+        "sets avoided, and care costs avoided per year until each child is 18 (University of Essex "
+        "method), for each authority and all together. Every parameter and its source is in "
+        "config/outputs.yaml."
     ),
 )
 def marts_cost_estimates(duckdb: DuckDBResource) -> dg.MaterializeResult:
@@ -209,5 +280,5 @@ def marts_cost_estimates(duckdb: DuckDBResource) -> dg.MaterializeResult:
             conn.execute(f"set variable {name} = ?::double", [value])
         for name, text in sources.items():
             conn.execute(f"set variable {name} = ?::varchar", [text])
-        rows = _rebuild(conn, "marts.cost_estimates", sql("marts_cost_estimates"))
-    return dg.MaterializeResult(metadata={"rows": rows, "settings_file": str(settings.path)})
+        rows = _rebuild_by_authority(conn, "cost_estimates", sql("marts_cost_estimates"))
+    return dg.MaterializeResult(metadata={**rows, "settings_file": str(settings.path)})

@@ -1,8 +1,9 @@
 """What leaves the warehouse: disclosure-controlled tables, the report, the workbook, the worklist.
 
-`marts_published_<table>` writes `marts.published_<table>`, the suppressed copy of each mart
-(publish/published_tables.py says how each is suppressed; a blocking check makes sure no small
-count got through). `publish_report` and `publish_workbook` read only those copies. The
+`marts_published_<table>` writes `marts.published_<table>_by_authority` and `marts.published_<table>`,
+the suppressed copies of each mart (publish/published_tables.py says how each is suppressed; a
+blocking check makes sure no small count got through), and shows the published table in its
+metadata for the web UI. `publish_report` and `publish_workbook` read only those copies. The
 worklist is a working file for the trawl team, not a publication: it lists pseudonymous keys and
 case references, so it goes to the restricted folder (data officers only), never the published one.
 """
@@ -16,7 +17,7 @@ from dagster_duckdb import DuckDBResource
 from assets.marts import CORE_ASSETS, FORM_ASSETS, extract_end_date, sql
 from publish.disclosure import SUPPRESSED
 from publish.output_folder import OutputFolder
-from publish.published_tables import PUBLISHED_TABLES, PublishedTable
+from publish.published_tables import AUTHORITY_ORDER, PUBLISHED_TABLES, PublishedTable, authorities
 from publish.report import definitions_and_caveats, render_report
 from publish.settings import load_output_settings
 from publish.workbook import write_tables_workbook
@@ -24,10 +25,27 @@ from publish.worklist import write_worklist
 from warehouse.schema import ensure_warehouse
 
 PUBLISHED_ASSETS = [f"marts_published_{name}" for name in PUBLISHED_TABLES]
+# Columns that only order rows or feed suppression: left out of the tables shown in the web UI.
+NOT_SHOWN_IN_UI = ("group_order", "display_order", "item_order", "one_value_per_mother", "financial_years")
 
 
-def read_published(conn, table: PublishedTable) -> pd.DataFrame:
+def read_published(conn, table: PublishedTable, by_authority: bool = False) -> pd.DataFrame:
+    if by_authority:
+        return conn.execute(
+            f"select * from marts.published_{table.name}_by_authority order by {AUTHORITY_ORDER}, {table.order_by}"
+        ).fetch_df()
     return conn.execute(f"select * from marts.published_{table.name} order by {table.order_by}").fetch_df()
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A published table as Markdown, for asset metadata in the web UI."""
+    columns = [column for column in frame.columns if column not in NOT_SHOWN_IN_UI]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for record in frame[columns].itertuples(index=False):
+        cells = ("" if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)) else str(value)
+                 for value in record)
+        lines.append("| " + " | ".join(cell.replace("|", "/") for cell in cells) + " |")
+    return "\n".join(lines)
 
 
 def build_published_asset(table: PublishedTable):
@@ -38,28 +56,43 @@ def build_published_asset(table: PublishedTable):
         pool="warehouse",
         deps=[f"marts_{table.name}", *(f"marts_published_{name}" for name in table.reads_published)],
         description=(
-            f"{table.title}, disclosure-controlled for publication: small counts, counts that could be "
-            "worked out from totals, and rates computed from them are shown as 'c'."
+            f"{table.title}, as published: small counts, counts that could be worked out from totals, "
+            "and rates computed from them are shown as 'c'. Overall and for each authority. The table "
+            "shows in this asset's metadata."
         ),
     )
     def published_asset(duckdb: DuckDBResource) -> dg.MaterializeResult:
         settings = load_output_settings()
         with duckdb.get_connection() as conn:
             ensure_warehouse(conn)
-            frame = conn.execute(f"select * from marts.{table.name} order by {table.order_by}").fetch_df()
-            inputs = {name: read_published(conn, PUBLISHED_TABLES[name]) for name in table.reads_published}
+            frame = conn.execute(
+                f"select * from marts.{table.name}_by_authority order by {AUTHORITY_ORDER}, {table.order_by}"
+            ).fetch_df()
+            inputs = {
+                name: read_published(conn, PUBLISHED_TABLES[name], by_authority=True) for name in table.reads_published
+            }
             published = table.publish(frame, settings.smallest_count_shown, inputs)
             conn.register("published_rows", published)
             as_text = ", ".join(f"{column}::varchar as {column}" for column in table.numeric_columns)
             conn.execute("begin")
             conn.execute(
-                f"create or replace table marts.published_{table.name} as "
+                f"create or replace table marts.published_{table.name}_by_authority as "
                 f"select * replace ({as_text}) from published_rows"
+            )
+            conn.execute(
+                f"create or replace table marts.published_{table.name} as select * exclude (la_code) "
+                f"from marts.published_{table.name}_by_authority where la_code = 'all'"
             )
             conn.execute("commit")
             conn.unregister("published_rows")
+            overall = read_published(conn, table)
         hidden = int((published[list(table.numeric_columns)] == SUPPRESSED).sum().sum())
-        return dg.MaterializeResult(metadata={"rows": len(published), "cells_shown_as_c": hidden})
+        return dg.MaterializeResult(metadata={
+            "rows": len(overall),
+            "authorities": len(authorities(published)),
+            "cells_shown_as_c": hidden,
+            "published_table": dg.MetadataValue.md(markdown_table(overall)),
+        })
 
     @dg.asset_check(
         asset=published_asset,
@@ -73,9 +106,10 @@ def build_published_asset(table: PublishedTable):
             f"try_cast({column} as double) between 1 and {threshold - 1}" for column in table.counts
         )
         with duckdb.get_connection() as conn:
-            found = conn.execute(
-                f"select count(*) from marts.published_{table.name} where {shown_small}"
-            ).fetchall()[0][0]
+            found = conn.execute(f"""
+                select (select count(*) from marts.published_{table.name} where {shown_small})
+                     + (select count(*) from marts.published_{table.name}_by_authority where {shown_small})
+            """).fetchall()[0][0]
         return dg.AssetCheckResult(passed=found == 0, metadata={"rows_with_a_small_count_shown": found})
 
     return published_asset, no_small_counts
@@ -86,9 +120,15 @@ published_assets = [asset for asset, _ in _built]
 published_checks = [check for _, check in _built]
 
 
-def _read_all_published(duckdb: DuckDBResource) -> dict[str, pd.DataFrame]:
+def _read_all_published(duckdb: DuckDBResource, by_authority: bool = False) -> dict[str, pd.DataFrame]:
     with duckdb.get_connection() as conn:
-        return {name: read_published(conn, table) for name, table in PUBLISHED_TABLES.items()}
+        return {name: read_published(conn, table, by_authority) for name, table in PUBLISHED_TABLES.items()}
+
+
+def _read_window(duckdb: DuckDBResource) -> str:
+    """How the run's trawl window is described (marts.trawl_window)."""
+    with duckdb.get_connection() as conn:
+        return conn.execute("select description from marts.trawl_window").fetchall()[0][0]
 
 
 @dg.asset(
@@ -96,15 +136,19 @@ def _read_all_published(duckdb: DuckDBResource) -> dict[str, pd.DataFrame]:
     group_name="publish",
     kinds={"html"},
     pool="warehouse",
-    deps=PUBLISHED_ASSETS,
+    deps=[*PUBLISHED_ASSETS, "marts_trawl_window"],
     description=(
-        "report.html in the outputs folder: one self-contained page with charts of prevalence and "
-        "returns, the baseline table, the cost scenario, definitions and caveats. Published tables only."
+        "report.html in the outputs folder: one self-contained page for practice leads and commissioners, "
+        "with charts of prevalence and returns, the baseline table, the cost scenario, each authority's "
+        "figures when there are several, definitions and caveats. Published tables only."
     ),
 )
 def publish_report(duckdb: DuckDBResource, outputs: OutputFolder) -> dg.MaterializeResult:
     settings = load_output_settings()
-    page = render_report(_read_all_published(duckdb), settings, datetime.date.today())
+    page = render_report(
+        _read_all_published(duckdb), _read_all_published(duckdb, by_authority=True), _read_window(duckdb),
+        settings, datetime.date.today(),
+    )
     path = outputs.folder() / "report.html"
     path.write_text(page, encoding="utf-8")
     return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)), "bytes": len(page.encode())})
@@ -115,17 +159,25 @@ def publish_report(duckdb: DuckDBResource, outputs: OutputFolder) -> dg.Material
     group_name="publish",
     kinds={"excel"},
     pool="warehouse",
-    deps=PUBLISHED_ASSETS,
-    description="trawl_tables.xlsx in the outputs folder: the published tables, one sheet each, with notes.",
+    deps=[*PUBLISHED_ASSETS, "marts_trawl_window"],
+    description=(
+        "trawl_tables.xlsx in the outputs folder: the published tables, one sheet each (and one per table "
+        "by authority when there are several), with notes."
+    ),
 )
 def publish_workbook(duckdb: DuckDBResource, outputs: OutputFolder) -> dg.MaterializeResult:
     settings = load_output_settings()
     published = _read_all_published(duckdb)
+    by_authority = _read_all_published(duckdb, by_authority=True)
+    sheets = [(table.title, table, published[name]) for name, table in PUBLISHED_TABLES.items()]
+    if len(authorities(by_authority["prevalence_by_year"])) > 1:
+        sheets += [(table.authority_title, table, by_authority[name]) for name, table in PUBLISHED_TABLES.items()]
     path = outputs.folder() / "trawl_tables.xlsx"
     write_tables_workbook(
         path,
-        [(PUBLISHED_TABLES[name], frame) for name, frame in published.items()],
-        [("Produced", f"{datetime.date.today():%d %B %Y}"), *definitions_and_caveats(settings)],
+        sheets,
+        [("Produced", f"{datetime.date.today():%d %B %Y}"), ("Trawl window", _read_window(duckdb)),
+         *definitions_and_caveats(settings)],
     )
     return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path))})
 
@@ -135,11 +187,12 @@ def publish_workbook(duckdb: DuckDBResource, outputs: OutputFolder) -> dg.Materi
     group_name="publish",
     kinds={"excel"},
     pool="warehouse",
-    deps=[*CORE_ASSETS, "core_father_proceedings", *FORM_ASSETS],
+    deps=[*CORE_ASSETS, "core_father_proceedings", *FORM_ASSETS, "marts_trawl_window"],
     description=(
         "worklist/trawl_worklist.xlsx in the restricted folder: the case-file trawl form for mothers whose "
-        "files should be read by hand (recurrent, or in a current set with earlier history), with person_key, "
-        "a new review_id and the case references. No names or dates of birth. Data officers only."
+        "files should be read by hand (recurrent, or in a current set with earlier history) and who have a "
+        "set in the trawl window, with person_key, a new review_id and the case references. No names or "
+        "dates of birth. Data officers only."
     ),
 )
 def publish_worklist(duckdb: DuckDBResource, outputs: OutputFolder) -> dg.MaterializeResult:

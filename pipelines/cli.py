@@ -2,16 +2,19 @@
 through Dagster, so runs, logs and lineage land in the Dagster instance (DAGSTER_HOME)."""
 
 import argparse
+import datetime
 import os
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import get_args
 
 import dagster as dg
 import duckdb
 
+from publish.trawl_window import ALL_DATA, TrawlWindow, WindowKind
 from sources.layout import SOURCES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +26,7 @@ def _use_instance_home() -> Path:
     home = Path(os.environ.get("DAGSTER_HOME") or (DEFAULT_DATA_DIR / "dagster_home")).resolve()
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
-        shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+        shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")  # not its mode: owner-only, like the rest
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 
@@ -34,18 +37,49 @@ def run_trawl(
     column_mappings: Path | None = None,
     sql_sources: Path | None = None,
     instance: dg.DagsterInstance | None = None,
+    window: TrawlWindow = ALL_DATA,
 ) -> dg.ExecuteInProcessResult:
-    """Materialise every asset for one landing folder into one warehouse file."""
+    """Materialise every asset for one landing folder into one warehouse file.
+
+    The run builds into a copy (`<warehouse>.building`, started from the last good warehouse) and
+    the copy replaces the warehouse only if the whole run succeeded, blocking checks included.
+    A bad extract or a failed check therefore never leaves a half-built or wrong warehouse behind:
+    the last good one stays exactly as it was.
+    """
     from pipelines.definitions import build_definitions
 
-    defs = build_definitions(landing, warehouse, column_mappings, sql_sources)
-    job = defs.resolve_job_def("trawl")
-    return job.execute_in_process(
-        instance=instance or dg.DagsterInstance.get(),
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        tags={"trawl/landing": str(landing.resolve()), "trawl/warehouse": str(warehouse.resolve())},
-    )
+    building = building_copy(warehouse)
+    _remove_database(building)  # left by a run that was killed
+    if warehouse.exists():
+        with duckdb.connect(str(warehouse)) as conn:
+            conn.execute("checkpoint")  # fold any write-ahead log into the file before copying it
+        shutil.copyfile(warehouse, building)
+    succeeded = False
+    try:
+        defs = build_definitions(landing, building, column_mappings, sql_sources)
+        result = defs.resolve_job_def("trawl").execute_in_process(
+            instance=instance or dg.DagsterInstance.get(),
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}, **window.run_config()},
+            tags={"trawl/landing": str(landing.resolve()), "trawl/warehouse": str(warehouse.resolve()),
+                  **window.tags()},
+        )
+        succeeded = result.success
+    finally:
+        if succeeded:
+            os.replace(building, warehouse)
+        else:
+            _remove_database(building)
+    return result
+
+
+def building_copy(warehouse: Path) -> Path:
+    return warehouse.with_name(warehouse.name + ".building")
+
+
+def _remove_database(path: Path) -> None:
+    for file in (path, path.with_name(path.name + ".wal")):
+        file.unlink(missing_ok=True)
 
 
 def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
@@ -77,6 +111,12 @@ def print_summary(warehouse: Path) -> None:
                 print(f"{source:<18}{'(not built)':>10}")
                 continue
             print(f"{source:<18}{raw:>10,}{staged:>10,}{quarantined:>13,}   {duplicates:,}")
+        try:
+            window = conn.execute("select description from marts.trawl_window").fetchall()
+        except duckdb.CatalogException:
+            window = []
+    if window:
+        print(f"\nTrawl window: {window[0][0]}")
     print(f"\nWarehouse: {warehouse}")
 
 
@@ -89,6 +129,10 @@ def _run_and_report(landing: Path, warehouse: Path, **options) -> int:
         print(f"\ntrawl run failed after {elapsed:.0f}s (run {result.run_id}):", file=sys.stderr)
         for message in failure_messages(result):
             print(f"  - {message}", file=sys.stderr)
+        if warehouse.exists():
+            print(f"The warehouse {warehouse} is unchanged: it still holds the last good run.", file=sys.stderr)
+        else:
+            print(f"No warehouse was written to {warehouse}.", file=sys.stderr)
         print(f"Run history and logs: DAGSTER_HOME={home} (see `trawl ui`).", file=sys.stderr)
         return 1
     print(f"\ntrawl run {result.run_id} finished in {elapsed:.0f}s")
@@ -96,10 +140,37 @@ def _run_and_report(landing: Path, warehouse: Path, **options) -> int:
     return 0
 
 
+def trawl_window_from_args(args) -> TrawlWindow:
+    """--window, or a date range from --window-start / --window-end."""
+    dated = bool(args.window_start or args.window_end)
+    if args.window not in (None, "range") and dated:
+        sys.exit(f"trawl: --window {args.window} takes no dates; give --window-start/--window-end alone for a range")
+    if args.window == "range" and not dated:
+        sys.exit("trawl: --window range needs --window-start, --window-end or both")
+    kind = args.window or ("range" if dated else "all")
+    return TrawlWindow(kind=kind, start=args.window_start, end=args.window_end)
+
+
+def _add_window_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--window", choices=get_args(WindowKind),
+                        help="which sets to count: all (default), the last 12 or 24 months to the extract end date, "
+                        "or a range (--window-start/--window-end)")
+    parser.add_argument("--window-start", type=_iso_date, metavar="YYYY-MM-DD", help="first issue date counted")
+    parser.add_argument("--window-end", type=_iso_date, metavar="YYYY-MM-DD", help="last issue date counted")
+
+
+def _iso_date(text: str) -> str:
+    try:
+        return datetime.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD") from None
+
+
 def cmd_synth(args) -> int:
     from sources.synth import generate
 
-    summary = generate(Path(args.out), mothers=args.mothers, seed=args.seed, progress=print)
+    summary = generate(Path(args.out), mothers=args.mothers, seed=args.seed, authorities=args.authorities,
+                       progress=print)
     print(f"Synthetic extracts for {args.mothers:,} mothers written to {args.out} (truth in {args.out}/truth)")
     return 0 if summary else 1
 
@@ -114,19 +185,25 @@ def cmd_run(args) -> int:
         Path(args.warehouse),
         column_mappings=Path(args.column_mappings) if args.column_mappings else None,
         sql_sources=Path(args.sql_sources) if args.sql_sources else None,
+        window=trawl_window_from_args(args),
     )
 
 
 def cmd_demo(args) -> int:
+    from linkage.pseudonyms import KEY_FILE_VARIABLE, KEY_VARIABLE
     from sources.synth import generate
 
+    if not (os.environ.get(KEY_VARIABLE) or os.environ.get(KEY_FILE_VARIABLE)):
+        # Synthetic data only: real runs must bring their own secret key (see `trawl run`).
+        os.environ[KEY_VARIABLE] = "trawl-demo-only-key-never-use-for-real-data"
     demo_dir = Path(args.dir)
     landing, warehouse = demo_dir / "landing", demo_dir / "trawl.duckdb"
     if landing.exists():
         shutil.rmtree(landing)
     print(f"Writing synthetic extracts for {args.mothers:,} mothers to {landing} ...")
-    generate(landing, mothers=args.mothers, seed=args.seed, progress=lambda m: print(f"  {m}"))
-    return _run_and_report(landing, warehouse)
+    generate(landing, mothers=args.mothers, seed=args.seed, authorities=args.authorities,
+             progress=lambda m: print(f"  {m}"))
+    return _run_and_report(landing, warehouse, window=trawl_window_from_args(args))
 
 
 def cmd_ui(args) -> int:
@@ -166,6 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--mothers", type=int, default=2000)
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--dir", default=str(DEFAULT_DATA_DIR / "demo"), help="where the demo writes (default data/demo)")
+    demo.add_argument("--authorities", type=int, default=1, help="neighbouring authorities in one run (default 1)")
+    _add_window_options(demo)
     demo.set_defaults(func=cmd_demo)
 
     run = commands.add_parser("run", help="run the trawl on a landing folder")
@@ -173,12 +252,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--warehouse", required=True, help="DuckDB warehouse file to build")
     run.add_argument("--column-mappings", help="column-mapping YAML (default config/column_mappings.yaml)")
     run.add_argument("--sql-sources", help="YAML of sources to read by SQL query instead of files")
+    _add_window_options(run)
     run.set_defaults(func=cmd_run)
 
     synth = commands.add_parser("synth", help="write synthetic extracts and truth files")
     synth.add_argument("--mothers", type=int, required=True)
     synth.add_argument("--seed", type=int, default=1)
     synth.add_argument("--out", required=True, help="landing folder to write")
+    synth.add_argument("--authorities", type=int, default=1,
+                       help="neighbouring authorities whose extracts are written together (default 1)")
     synth.set_defaults(func=cmd_synth)
 
     purge = commands.add_parser("purge", help="remove personal data past its retention period")

@@ -11,8 +11,10 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 import assets
+from linkage.pseudonyms import Pseudonymiser
 from pipelines.automation import build_automation
 from publish.output_folder import OutputFolder
+from publish.trawl_window import TrawlWindow
 from sources.landing import LandingFolder
 
 DEFAULT_LANDING = "data/landing"
@@ -56,6 +58,10 @@ def build_definitions(
                 sql_sources=str(sql_sources) if sql_sources else None,
             ),
             "outputs": OutputFolder(path=str(outputs), restricted_path=str(Path(warehouse).parent / "restricted")),
+            # Keys person_key and proceedings_id; the secret comes from the environment, never run config.
+            "pseudonymiser": Pseudonymiser(),
+            # Which sets this run counts; all of them unless run config says otherwise.
+            "trawl_window": TrawlWindow(),
         },
     )
 

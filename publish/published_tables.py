@@ -3,6 +3,10 @@
 Each mart `marts.<name>` is published as `marts.published_<name>`: the same rows and columns,
 with counts and the rates computed from them as text, and `c` where publication control hides
 them (publish/disclosure.py has the rule). The report and the workbook read only these copies.
+
+The by-authority table (`marts.<name>_by_authority`, with `la_code`, 'all' for every authority
+together) is suppressed as one table, and the published overall copy is its 'all' rows: so no
+figure for one authority can be worked out from the overall figures and the other authorities'.
 """
 
 from collections.abc import Callable, Mapping
@@ -13,6 +17,9 @@ import pandas as pd
 from publish.disclosure import SUPPRESSED, Cell, TotalGroup, suppress
 
 Groups = tuple[list[TotalGroup], list[list[Cell]]]  # totals, and cells hidden together
+ALL_AUTHORITIES = "all"
+# SQL order of the la_code column: 'all', the authorities by code, then 'unknown'.
+AUTHORITY_ORDER = "la_code <> 'all', la_code = 'unknown', la_code"
 # (the mart, the published copies it reads) -> its rows that must be hidden because of what those hide.
 RowRule = Callable[[pd.DataFrame, Mapping[str, pd.DataFrame]], pd.Series]
 
@@ -21,9 +28,11 @@ RowRule = Callable[[pd.DataFrame, Mapping[str, pd.DataFrame]], pd.Series]
 class PublishedTable:
     name: str  # marts.<name> -> marts.published_<name>
     title: str  # the workbook's sheet name (31 characters at most)
+    authority_title: str  # the sheet name of the by-authority table
     counts: tuple[str, ...]
     rates: Mapping[str, tuple[str, ...]]  # rate column -> the counts (same row) it comes from
     order_by: str
+    keys: tuple[str, ...]  # columns that name a row within one authority
     groups: Callable[[pd.DataFrame], Groups] = field(default=lambda frame: ([], []))
     # Other published tables whose hidden cells this one must respect, and the rule that does so.
     reads_published: tuple[str, ...] = ()
@@ -33,11 +42,22 @@ class PublishedTable:
     def numeric_columns(self) -> tuple[str, ...]:
         return (*self.counts, *self.rates)
 
+    def _groups(self, frame: pd.DataFrame) -> Groups:
+        """This table's groups within each authority, and authorities adding up to 'all'."""
+        if "la_code" not in frame.columns:
+            return self.groups(frame)
+        totals, hidden_together = [], []
+        for rows in frame.groupby("la_code").groups.values():
+            authority_totals, authority_together = self.groups(frame.loc[rows])
+            totals += authority_totals
+            hidden_together += authority_together
+        return totals + _across_authorities(frame, self.keys, self.counts), hidden_together
+
     def publish(
         self, frame: pd.DataFrame, smallest_count_shown: int, published: Mapping[str, pd.DataFrame] | None = None
     ) -> pd.DataFrame:
         """The suppressed copy, with counts and rates as text (`c` where hidden)."""
-        totals, hidden_together = self.groups(frame)
+        totals, hidden_together = self._groups(frame)
         copy = suppress(frame, self.counts, smallest_count_shown, totals, hidden_together, self.rates)
         if self.hide_rows is not None:
             hidden_rows = self.hide_rows(frame, published or {})
@@ -46,6 +66,26 @@ class PublishedTable:
         for column in self.numeric_columns:
             copy[column] = pd.Series([_as_text(value) for value in copy[column]], index=copy.index, dtype=object)
         return copy
+
+
+def _across_authorities(frame: pd.DataFrame, keys: tuple[str, ...], counts: tuple[str, ...]) -> list[TotalGroup]:
+    """Each count in 'all' is the sum of the authorities' counts: exactly for sets, children and
+    mothers counted in the authority of their first set; nearly for mothers counted in each
+    authority they had a set in (few move), which is close enough to give a hidden count away."""
+    totals = []
+    for _, part in frame.groupby(list(keys), dropna=False, sort=False):
+        everyone = part.index[part["la_code"] == ALL_AUTHORITIES]
+        each_authority = part.index[part["la_code"] != ALL_AUTHORITIES]
+        if len(everyone) and len(each_authority):
+            totals += [
+                TotalGroup((everyone[0], column), tuple((row, column) for row in each_authority)) for column in counts
+            ]
+    return totals
+
+
+def authorities(frame: pd.DataFrame) -> list[str]:
+    """The authorities in a by-authority table, in order, without 'all'."""
+    return [code for code in dict.fromkeys(frame["la_code"]) if code != ALL_AUTHORITIES]
 
 
 def _as_text(value: object) -> str | None:
@@ -123,13 +163,25 @@ def _baseline_groups(frame: pd.DataFrame) -> Groups:
 
 def _cost_rows_resting_on_hidden_years(frame: pd.DataFrame, published: Mapping[str, pd.DataFrame]) -> pd.Series:
     """A local figure sums financial years of the prevalence table: with the other years shown,
-    it would give away a count hidden there. Hidden if any year it sums has a hidden count."""
+    it would give away a count hidden there. Hidden if any year it sums has a hidden count in
+    that authority's prevalence rows."""
     prevalence = published["prevalence_by_year"]
     used = ["recurrent_mothers", "recurrent_sets", "children_in_recurrent_sets"]
-    hidden_years = set(prevalence.loc[(prevalence[used] == SUPPRESSED).any(axis=1), "financial_year"])
-    return frame["financial_years"].map(
-        lambda years: not pd.api.types.is_scalar(years) and bool(hidden_years & set(years))
+    hidden = prevalence[(prevalence[used] == SUPPRESSED).any(axis=1)]
+    hidden_years = set(zip(_la_codes(hidden), hidden["financial_year"]))
+    return pd.Series(
+        [
+            not pd.api.types.is_scalar(years) and any((la_code, year) in hidden_years for year in years)
+            for la_code, years in zip(_la_codes(frame), frame["financial_years"])
+        ],
+        index=frame.index,
+        dtype=bool,
     )
+
+
+def _la_codes(frame: pd.DataFrame) -> pd.Series:
+    """The frame's la_code column; 'all' for a table without one."""
+    return frame["la_code"] if "la_code" in frame.columns else pd.Series(ALL_AUTHORITIES, index=frame.index)
 
 
 PUBLISHED_TABLES: dict[str, PublishedTable] = {
@@ -138,37 +190,45 @@ PUBLISHED_TABLES: dict[str, PublishedTable] = {
         PublishedTable(
             name="prevalence_by_year",
             title="Prevalence by year",
+            authority_title="Prevalence by authority",
             counts=("sets", "recurrent_sets", "mothers", "recurrent_mothers", "children",
                     "children_in_recurrent_sets", "babies_under_4_weeks_in_recurrent_sets"),
             rates={"recurrent_pct": ("recurrent_sets", "sets")},
             groups=_prevalence_groups,
             order_by="financial_year = 'all', financial_year",
+            keys=("financial_year",),
         ),
         PublishedTable(
             name="return_within_years",
             title="Return within years",
+            authority_title="Returns by authority",
             counts=("at_risk", "events"),
             # A probability changes only when someone returns: hidden with the returns or the
             # numbers at risk it rests on.
             rates={column: ("at_risk", "events") for column in ("probability", "ci_low", "ci_high")},
             groups=_return_groups,
             order_by="group_order, years",
+            keys=("group_order", "years"),
         ),
         PublishedTable(
             name="baseline_characteristics",
             title="Baseline characteristics",
+            authority_title="Baseline by authority",
             counts=("mothers",),
             rates={"pct": ("mothers",)},
             groups=_baseline_groups,
             order_by="display_order",
+            keys=("display_order",),
         ),
         PublishedTable(
             name="cost_estimates",
             title="Cost estimates",
+            authority_title="Costs by authority",
             counts=("base_count",),
             # A local figure is hidden when the count of mothers or sets it rests on is.
             rates={"value": ("base_count",)},
             order_by="item_order",
+            keys=("item_order",),
             reads_published=("prevalence_by_year",),
             hide_rows=_cost_rows_resting_on_hidden_years,
         ),

@@ -5,12 +5,14 @@ count that publication control hid. Charts are inline SVG; the page loads nothin
 """
 
 import datetime
+import math
 from html import escape
 
 import pandas as pd
 
 from publish.charts import return_curve, sets_by_year
 from publish.disclosure import SUPPRESSED
+from publish.published_tables import ALL_AUTHORITIES, authorities
 from publish.settings import OutputSettings
 
 # marts.cost_estimates rows used in the scenario sentence, by item_order (assets/sql/marts_cost_estimates.sql).
@@ -32,7 +34,7 @@ th { background: #f0f0f0; text-align: left; } tr.characteristic th { background:
 
 def _number(value: str | None, *, style: str = "count") -> str:
     """A published cell as a person reads it; `c` (hidden) and blanks (not estimable) as they are."""
-    if value is None:
+    if _is_blank(value):
         return "–"
     if value == SUPPRESSED:
         return SUPPRESSED
@@ -48,8 +50,13 @@ def _number(value: str | None, *, style: str = "count") -> str:
     return f"{number:,.0f}"
 
 
+def _is_blank(value: object) -> bool:
+    """Not estimable: None, or NaN where pandas reads a blank text cell as one."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def _as_number(value: str | None) -> float | None:
-    return None if value in (None, SUPPRESSED) else float(value)
+    return None if _is_blank(value) or value == SUPPRESSED else float(value)
 
 
 def _as_whole_number(value: str | None) -> int | None:
@@ -70,7 +77,15 @@ def _table(header: list[str], rows: list[list[str]], text_columns: int = 1) -> s
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def render_report(published: dict[str, pd.DataFrame], settings: OutputSettings, today: datetime.date) -> str:
+def render_report(
+    published: dict[str, pd.DataFrame],
+    by_authority: dict[str, pd.DataFrame],
+    window: str,
+    settings: OutputSettings,
+    today: datetime.date,
+) -> str:
+    """The page, from the published tables: overall, and by authority (shown when there are several).
+    `window` describes the trawl window (marts.trawl_window)."""
     prevalence = published["prevalence_by_year"]
     returns = published["return_within_years"]
     baseline = published["baseline_characteristics"]
@@ -81,8 +96,10 @@ def render_report(published: dict[str, pd.DataFrame], settings: OutputSettings, 
         _return_section(returns, settings),
         _baseline_section(baseline),
         _cost_section(costs, settings),
-        _definitions_section(settings),
     ]
+    if len(authorities(by_authority["prevalence_by_year"])) > 1:
+        sections.append(_authorities_section(by_authority, _headline_return(returns)))
+    sections.append(_definitions_section(settings))
     years = [year for year in prevalence["financial_year"] if year != "all"]
     period = f"financial years {years[0]} to {years[-1]}" if years else "no proceedings in the data"
     followed = returns["followed_up_to"].dropna()
@@ -94,6 +111,7 @@ def render_report(published: dict[str, pd.DataFrame], settings: OutputSettings, 
         f"<style>{STYLE}</style></head><body>"
         "<h1>Recurrent care proceedings: local needs assessment</h1>"
         f'<p class="subtitle">Section 31 care proceedings, {escape(period)}{escape(followed_text)}. '
+        f"Trawl window: <b>{escape(window)}</b>. "
         f"Produced {today:%d %B %Y} by the trawl pipeline. Counts from 1 to "
         f"{settings.smallest_count_shown - 1} are shown as <b>c</b> (see <a href=\"#definitions\">definitions "
         "and caveats</a>).</p>"
@@ -102,18 +120,23 @@ def render_report(published: dict[str, pd.DataFrame], settings: OutputSettings, 
     )
 
 
-def _headlines(prevalence: pd.DataFrame, returns: pd.DataFrame, settings: OutputSettings) -> str:
-    total = prevalence[prevalence["financial_year"] == "all"].iloc[0]
+def _headline_return(returns: pd.DataFrame):
+    """The return estimate for all mothers over the longest follow-up that can be shown; None if none."""
     everyone = returns[(returns["grouping"] == "all") & returns["probability"].notna()
                        & (returns["probability"] != SUPPRESSED)]
+    return everyone.iloc[-1] if len(everyone) else None
+
+
+def _headlines(prevalence: pd.DataFrame, returns: pd.DataFrame, settings: OutputSettings) -> str:
+    total = prevalence[prevalence["financial_year"] == "all"].iloc[0]
+    latest = _headline_return(returns)
     cards = [
         ("sets of care proceedings", _number(total["sets"]), "section 31 applications, each counted once"),
         ("recurrent sets", _number(total["recurrent_sets"]),
          f"{_number(total['recurrent_pct'], style='percent')} of all sets: the mother was in an earlier set"),
         ("mothers", _number(total["mothers"]), f"{_number(total['recurrent_mothers'])} of them in two or more sets"),
     ]
-    if len(everyone):
-        latest = everyone.iloc[-1]
+    if latest is not None:
         cards.append((
             f"return within {latest['years']} years", _number(latest["probability"], style="probability"),
             f"{settings.confidence_level:.0%} interval {_number(latest['ci_low'], style='probability')} to "
@@ -150,7 +173,10 @@ def _prevalence_section(prevalence: pd.DataFrame) -> str:
         + chart + table
         + '<p class="note">Mothers: distinct mothers with a set issued in the year; recurrent mothers: those '
         "with a recurrent set in the year. In the 'all' row each mother is counted once, so the years do not "
-        "add up to it. The earliest years under-count recurrence, because sets before the data begin are not seen.</p>"
+        "add up to it. The earliest years under-count recurrence, because sets before the data begin are not seen. "
+        "Only sets in the trawl window are counted, but a set is recurrent if the mother had an earlier set "
+        "anywhere in the data, before the window too. The return estimates and the description of the mothers "
+        "below use all the data.</p>"
     )
 
 
@@ -184,7 +210,7 @@ def _return_section(returns: pd.DataFrame, settings: OutputSettings) -> str:
 
 def _estimate_with_interval(row) -> str:
     estimate = _number(row.probability, style="probability")
-    if row.probability in (None, SUPPRESSED):
+    if _is_blank(row.probability) or row.probability == SUPPRESSED:
         return estimate
     return f"{estimate} ({_number(row.ci_low, style='probability')} to {_number(row.ci_high, style='probability')})"
 
@@ -249,6 +275,55 @@ def _cost_section(costs: pd.DataFrame, settings: OutputSettings) -> str:
         "proceedings avoided, plus the care cost per child per year from the 2017 Department for Education "
         "evaluation of Pause, cumulative until the child is 18). These are estimates from assumptions set in "
         "config/outputs.yaml; they leave out the cost of running the service.</p>"
+    )
+
+
+def _authority_name(code: str) -> str:
+    return {ALL_AUTHORITIES: "all authorities", "unknown": "authority not recorded"}.get(code, code)
+
+
+def _authorities_section(by_authority: dict[str, pd.DataFrame], headline_return) -> str:
+    """Each authority's headline figures, and its recurrent sets by financial year."""
+    prevalence = by_authority["prevalence_by_year"]
+    returns = by_authority["return_within_years"]
+    costs = by_authority["cost_estimates"]
+    codes = [ALL_AUTHORITIES, *authorities(prevalence)]
+    horizon = None if headline_return is None else headline_return["years"]
+    header = ["authority", "sets", "recurrent sets", "recurrent %", "mothers", "recurrent mothers"]
+    if horizon is not None:
+        header.append(f"return within {horizon} years")
+    header += ["one-off saving a year", "care cost avoided a year"]
+    rows = []
+    for code in codes:
+        total = prevalence[(prevalence["la_code"] == code) & (prevalence["financial_year"] == "all")].iloc[0]
+        row = [_authority_name(code), _number(total["sets"]), _number(total["recurrent_sets"]),
+               _number(total["recurrent_pct"], style="percent"), _number(total["mothers"]),
+               _number(total["recurrent_mothers"])]
+        if horizon is not None:
+            everyone = returns[(returns["la_code"] == code) & (returns["grouping"] == "all")]
+            estimate = everyone[everyone["years"] == horizon]
+            row.append(_number(estimate["probability"].iloc[0], style="probability") if len(estimate) else "–")
+        savings = costs[costs["la_code"] == code].set_index("item_order")["value"]
+        row += [_number(savings.get(ONE_OFF_ITEM), style="money"), _number(savings.get(CARE_COST_ITEM), style="money")]
+        rows.append(row)
+
+    years = [year for year in dict.fromkeys(prevalence["financial_year"]) if year != "all"]
+    cells = prevalence.set_index(["la_code", "financial_year"])
+    by_year = [
+        [year, *(f"{_number(cells.at[(code, year), 'recurrent_sets'])} of {_number(cells.at[(code, year), 'sets'])}"
+                 for code in codes)]
+        for year in years
+    ]
+    return (
+        '<h2 id="authorities">Each authority</h2>'
+        "<p>The headline figures for each authority in the data. A set counts in the authority that brought it, "
+        "and is recurrent if the mother had an earlier set in any authority, so women who move are followed "
+        "across authorities. A mother's return estimate counts in the authority of her first set; each "
+        "authority's cost scenario uses its own recurrent mothers and sets. The workbook has every table by "
+        "authority.</p>"
+        + _table(header, rows)
+        + "<h3>Recurrent sets of all sets, by financial year</h3>"
+        + _table(["financial year", *(_authority_name(code) for code in codes)], by_year)
     )
 
 

@@ -18,10 +18,11 @@ from publish.published_tables import PublishedTable
 
 def write_tables_workbook(
     path: Path,
-    tables: list[tuple[PublishedTable, pd.DataFrame]],
+    sheets: list[tuple[str, PublishedTable, pd.DataFrame]],
     notes: list[tuple[str, str]],
 ) -> None:
-    """`notes`: (heading, text) pairs for the first sheet: definitions, suppression rule, caveats."""
+    """`sheets`: (sheet name, the table it is a copy of, its published rows).
+    `notes`: (heading, text) pairs for the first sheet: definitions, suppression rule, caveats."""
     workbook = Workbook()
     about = workbook.active
     about.title = "notes"
@@ -33,8 +34,8 @@ def write_tables_workbook(
         about.append([neutralise_formula(heading), neutralise_formula(text)])
         about.cell(row=about.max_row, column=1).font = Font(bold=True)
 
-    for table, frame in tables:
-        sheet = workbook.create_sheet(table.title)
+    for title, table, frame in sheets:
+        sheet = workbook.create_sheet(title)
         sheet.append(list(frame.columns))
         for cell in sheet[1]:
             cell.font = Font(bold=True)

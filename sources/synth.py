@@ -63,10 +63,23 @@ NEIGHBOUR_LA = LocalAuthority(
     ("FY6", "FY7", "PR1", "PR2", "LA1", "LA3", "LA4"),
     (("PR", 0.7), ("LC", 0.3)),
 )
-LOCAL_AUTHORITIES = (HOME_LA, NEIGHBOUR_LA)
+# Regional mode (`authorities` > 1) takes the first N of these as one region, e.g. a combined
+# authority; the next one is the neighbour outside the trawl that a few sets go to.
+LOCAL_AUTHORITIES = (
+    HOME_LA,
+    NEIGHBOUR_LA,
+    LocalAuthority("E06000008", "Blackburn with Darwen Borough Council", ("BB1", "BB2", "BB3", "BB6"),
+                   (("BB", 0.85), ("PR", 0.15))),
+    LocalAuthority("E08000014", "Sefton Council", ("L20", "L21", "L23", "L30", "PR8", "PR9"),
+                   (("LV", 1.0),)),
+    LocalAuthority("E08000010", "Wigan Council", ("WN1", "WN2", "WN3", "WN5", "WN6"),
+                   (("WG", 0.8), ("LV", 0.2))),
+)
+MAX_AUTHORITIES = len(LOCAL_AUTHORITIES) - 1
 COURT_NAMES = {
     "BL": "Blackpool Family Court", "PR": "Preston Family Court",
     "LV": "Liverpool Family Court", "LC": "Lancaster Family Court",
+    "BB": "Blackburn Family Court", "WG": "Wigan Family Court",
 }
 COURT_CODES = tuple(COURT_NAMES)
 
@@ -113,7 +126,8 @@ SURNAME_NOT_BIRTH_AT_FIRST_SET_RATE = 0.2
 SURNAME_CHANGE_AT_LATER_SET_RATE = 0.15
 NEW_SURNAME_IS_FATHERS_RATE = 0.5
 POSTCODE_MOVE_BETWEEN_SETS_RATE = 0.25
-NEIGHBOUR_LA_SET_RATE = 0.03
+NEIGHBOUR_LA_SET_RATE = 0.03  # a set brought by the neighbour outside the trawl
+MOVE_BETWEEN_AUTHORITIES_RATE = 0.15  # regional mode: before a later set, she has moved within the region
 
 # Drawn after the sets, so the published shares hold exactly in expectation.
 IN_CARE_AS_CHILD_RATE = {"recurrent": 0.40, "single_set": 0.22}
@@ -527,6 +541,8 @@ class _Population:
     care_leaver_distractors: np.ndarray
     relative_label: dict[int, str]
     sets: dict[str, np.ndarray]  # the s31 sets as simulated, for the truth figures
+    authorities: int  # in the region: LOCAL_AUTHORITIES[:authorities]; the next one is outside it
+    mother_home_authority: np.ndarray  # per mother, her authority in the region at her first set
 
 
 def _draw_first_set_dates(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -679,7 +695,37 @@ def _draw_courts(rng, la: np.ndarray) -> np.ndarray:
     return court
 
 
-def _simulate(mothers: int, seed: int) -> _Population:
+def _set_authorities(rng, sets: dict, authorities: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each set's authority in the region, and each mother's at her first set. A mother lives in
+    one authority and sometimes has moved to another in the region by a later set."""
+    mothers = len(sets["mother_person"])
+    if authorities == 1:
+        return np.zeros(len(sets["date"]), dtype=np.int64), np.zeros(mothers, dtype=np.int64)
+    first_home = rng.integers(0, authorities, mothers)
+    home = first_home.tolist()
+    moves = (rng.random(len(sets["date"])) < MOVE_BETWEEN_AUTHORITIES_RATE).tolist()
+    step = rng.integers(1, authorities, len(sets["date"])).tolist()  # to another authority, not hers
+    la = []
+    for mother, number, moved, by in zip(sets["mother_no"].tolist(), sets["number"].tolist(), moves, step):
+        if number > 1 and moved:  # sets are in date order, so each move carries to her later sets
+            home[mother] = (home[mother] + by) % authorities
+        la.append(home[mother])
+    return np.array(la, dtype=np.int64), first_home
+
+
+def _postcodes(la: np.ndarray, home_district: np.ndarray, outside_district: np.ndarray, authorities: int) -> np.ndarray:
+    """An outward code in each set's authority: her district where she lives (the district
+    number taken within the authority's list), a drawn one in the authority outside the region."""
+    postcode = np.empty(len(la), dtype=object)
+    for number, authority in enumerate(LOCAL_AUTHORITIES[:authorities + 1]):
+        here = la == number
+        district = outside_district if number == authorities else home_district
+        codes = np.array(authority.postcode_districts, dtype=object)
+        postcode[here] = codes[district[here] % len(codes)]
+    return postcode
+
+
+def _simulate(mothers: int, seed: int, authorities: int = 1) -> _Population:
     """The true population: mothers, their s31 sets, other applications, relatives, care leavers."""
     rng = _rng(seed, "population")
     people = _People()
@@ -700,15 +746,15 @@ def _simulate(mothers: int, seed: int) -> _Population:
         baby_rate, wanted)
     set_child_start = np.concatenate([[0], np.cumsum(set_child_count)[:-1]]).astype(np.int64)
 
-    la = (rng.random(n_sets) < NEIGHBOUR_LA_SET_RATE).astype(np.int64)
+    in_region, mother_home_authority = _set_authorities(_rng(seed, "authorities"), sets, authorities)
+    la = np.where(rng.random(n_sets) < NEIGHBOUR_LA_SET_RATE, authorities, in_region)
     neighbour_district = rng.integers(0, len(NEIGHBOUR_LA.postcode_districts), n_sets)
     s31 = dict(
         kind=np.where(rng.random(n_sets) < S31_SUPERVISION_RATE, S31_SUPERVISION, S31_CARE),
         issue=sets["date"], mother_no=sets["mother_no"],
         mother=sets["mother_person"][sets["mother_no"]], surname=sets["surname"],
         father=sets["father"], la=la, court=_draw_courts(rng, la),
-        postcode=np.where(la == 0, np.array(HOME_LA.postcode_districts)[sets["district"]],
-                          np.array(NEIGHBOUR_LA.postcode_districts)[neighbour_district]),
+        postcode=_postcodes(la, sets["district"], neighbour_district, authorities),
         child_start=set_child_start, child_count=set_child_count,
     )
     s31["outcome"], s31["outcome_date"] = _draw_outcomes(rng, "s31", S31_OUTCOMES, sets["date"])
@@ -777,6 +823,7 @@ def _simulate(mothers: int, seed: int) -> _Population:
         mother_last_surname=last_surname, case=case_lists,
         children=np.concatenate([set_children, private_children]).tolist(),
         care_leaver_distractors=distractors, relative_label=relative_label, sets=sets,
+        authorities=authorities, mother_home_authority=mother_home_authority,
     )
 
 
@@ -1425,7 +1472,13 @@ def _write_care_leavers(population: _Population, writer: _SourceWriter, truth: _
     still_in_care = left > end
     route = np.where(still_in_care, end, left)
     moves = rng.negative_binomial(*PLACEMENT_MOVES_NEGATIVE_BINOMIAL, n) + 1
-    la = (rng.random(n) < CARE_LEAVER_NEIGHBOUR_LA_RATE).astype(np.int64)
+    # Looked after by her authority in the region (a distractor's drawn), a few by the one outside it.
+    region = population.authorities
+    looked_after_by = np.concatenate([
+        population.mother_home_authority[in_care],
+        _rng(seed, "care_leaver_authorities").integers(0, region, n - len(in_care)),
+    ])
+    la = np.where(rng.random(n) < CARE_LEAVER_NEIGHBOUR_LA_RATE, region, looked_after_by)
     ids = rng.permutation(1_000_000 + np.cumsum(rng.integers(1, 60, n)))
     for k in np.lexsort((ids, route)).tolist():
         la_person_id = str(ids[k])
@@ -1586,7 +1639,11 @@ def _population_figures(population: _Population) -> dict:
         "sets_naming_father_share": _share((s31 & (np.array(case["father"]) >= 0)).sum(), s31.sum()),
         "sets_with_surname_change_share_of_later_sets": _share(
             sets["surname_changed"][sets["number"] > 1].sum(), (sets["number"] > 1).sum()),
-        "sets_in_neighbouring_la": int((s31 & (np.array(case["la"]) == 1)).sum()),
+        "sets_in_neighbouring_la": int((s31 & (np.array(case["la"]) == population.authorities)).sum()),
+        "s31_sets_by_la_code": {
+            LOCAL_AUTHORITIES[number].code: int((s31 & (np.array(case["la"]) == number)).sum())
+            for number in range(population.authorities + 1)
+        },
         "other_applications": {"epo": int((kind == EPO).sum()),
                                "private_law": int((kind == PRIVATE_LAW).sum())},
         "court_non_s31_row_share": _share(court_rows[~s31[in_court]].sum(), court_rows.sum()),
@@ -1602,17 +1659,21 @@ def _population_figures(population: _Population) -> dict:
 
 
 def generate(out_dir: Path, mothers: int, seed: int = 1,
-             progress: Callable[[str], None] | None = None) -> dict:
+             progress: Callable[[str], None] | None = None, authorities: int = 1) -> dict:
     """Write <out_dir>/{legal,court,cafcass,care_leavers,case_file_review}/... extracts and
     <out_dir>/truth/...; return the summary dict (also written to truth/summary.json).
 
-    Byte-identical for the same (mothers, seed). Files of the same names are overwritten.
+    `authorities` > 1 writes the extracts of that many neighbouring authorities together (a
+    region, such as a combined authority), with some mothers moving between them.
+    Byte-identical for the same (mothers, seed, authorities). Files of the same names are overwritten.
     """
     if mothers < 1:
         raise ValueError("mothers must be at least 1")
+    if not 1 <= authorities <= MAX_AUTHORITIES:
+        raise ValueError(f"authorities must be from 1 to {MAX_AUTHORITIES}")
     out_dir = Path(out_dir)
     report = progress or (lambda message: None)
-    population = _simulate(mothers, seed)
+    population = _simulate(mothers, seed, authorities)
     report("mothers simulated")
     truth_dir = out_dir / "truth"
     truth = _Truth(truth_dir)
@@ -1640,7 +1701,8 @@ def generate(out_dir: Path, mothers: int, seed: int = 1,
     summary = {
         "seed": seed,
         "window": {"first_issue": WINDOW_START.isoformat(), "extract_end": EXTRACT_END.isoformat()},
-        "la_codes": [authority.code for authority in LOCAL_AUTHORITIES],
+        "la_codes": [authority.code for authority in LOCAL_AUTHORITIES[:authorities + 1]],
+        "authorities_in_region": authorities,
         **_population_figures(population),
         "sources": sources,
         "files": files,

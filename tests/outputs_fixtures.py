@@ -17,10 +17,11 @@ from dagster_duckdb import DuckDBResource
 from assets import marts, publish
 from publish.output_folder import OutputFolder
 from publish.settings import DEFAULT_OUTPUTS_CONFIG, OUTPUTS_CONFIG_ENV_VAR
+from publish.trawl_window import TrawlWindow
 from warehouse.schema import ensure_warehouse
 
 OUTPUT_ASSETS = [
-    marts.marts_prevalence_by_year, marts.marts_return_within_years, marts.marts_baseline_characteristics,
+    marts.marts_trawl_window, marts.marts_prevalence_by_year, marts.marts_return_within_years, marts.marts_baseline_characteristics,
     marts.every_mother_counted, marts.marts_cost_estimates,
     *publish.published_assets, *publish.published_checks,
     publish.publish_report, publish.publish_workbook, publish.publish_worklist,
@@ -33,14 +34,19 @@ def _asset_name(definition) -> str:
     return definition.key.path[-1]
 
 
-def materialize_outputs(warehouse: Path, outputs: Path, names: list[str] | None = None) -> dg.ExecuteInProcessResult:
-    """Run the outputs assets (all, or those `names`d, with their checks) against a real DuckDB file."""
+def materialize_outputs(
+    warehouse: Path, outputs: Path, names: list[str] | None = None, window: TrawlWindow | None = None
+) -> dg.ExecuteInProcessResult:
+    """Run the outputs assets (all, or those `names`d, with their checks, and the trawl window)
+    against a real DuckDB file."""
+    names = None if names is None else ["marts_trawl_window", *names]
     selection = [d for d in OUTPUT_ASSETS if names is None or _asset_name(d) in names]
     return dg.materialize(
         selection,
         resources={
             "duckdb": DuckDBResource(database=str(warehouse)),
             "outputs": OutputFolder(path=str(outputs / "published"), restricted_path=str(outputs / "restricted")),
+            "trawl_window": window or TrawlWindow(),
         },
     )
 
@@ -66,6 +72,7 @@ class Mother:
     babies_under_4_weeks: list[int] | None = None  # per set; default none
     father_ages: list[int | None] | None = None  # per set; default no father recorded
     father_key: str | None = None
+    la_codes: list[str] | None = None  # per set; default LA_CODE
 
 
 @dataclass
@@ -87,15 +94,18 @@ def _age_band(age: int | None) -> str:
     return "under 20" if age < 20 else "20-24" if age < 25 else "25-29" if age < 30 else "30+"
 
 
+LA_CODE = "E06000001"
+
+
 def write_core_tables(warehouse: Path, tables: CoreTables) -> None:
     proceedings, mother_rows, father_rows, mother_summary = [], [], [], []
     number = 0
 
-    def add_set(day: datetime.date, is_s31: bool, children: int, babies: int) -> str:
+    def add_set(day: datetime.date, is_s31: bool, children: int, babies: int, la_code: str = LA_CODE) -> str:
         nonlocal number
         number += 1
         proceedings.append((
-            f"P{number:04d}", day, financial_year(day), "E06000001", is_s31, children, babies,
+            f"P{number:04d}", day, financial_year(day), la_code, is_s31, children, babies,
             [f"LGL-{number:04d}"], [f"LV{day.year % 100:02d}C{number:05d}"], [f"CF-{number:04d}"],
         ))
         return f"P{number:04d}"
@@ -104,13 +114,15 @@ def write_core_tables(warehouse: Path, tables: CoreTables) -> None:
         dates = sorted(datetime.date.fromisoformat(d) for d in mother.set_dates)
         children = mother.children or [1] * len(dates)
         babies = mother.babies_under_4_weeks or [0] * len(dates)
+        la_codes = mother.la_codes or [LA_CODE] * len(dates)
         first = dates[0]
         for set_number, day in enumerate(dates, start=1):
-            proceedings_id = add_set(day, True, children[set_number - 1], babies[set_number - 1])
+            la_code = la_codes[set_number - 1]
+            proceedings_id = add_set(day, True, children[set_number - 1], babies[set_number - 1], la_code)
             age = None if mother.age_at_first_set is None else mother.age_at_first_set + (day - first).days // 365
             mother_rows.append((
                 mother.key, proceedings_id, day, financial_year(day), set_number,
-                day > first, age, "E06000001",
+                day > first, age, la_code,
             ))
             if mother.father_ages is not None:
                 father_rows.append((
@@ -119,7 +131,7 @@ def write_core_tables(warehouse: Path, tables: CoreTables) -> None:
                 ))
         mother_summary.append((
             mother.key, first, dates[-1], len(dates), mother.age_at_first_set,
-            _age_band(mother.age_at_first_set), mother.care_experienced, "E06000001",
+            _age_band(mother.age_at_first_set), mother.care_experienced, la_codes[0],
         ))
     for day in tables.sets_without_mother:
         add_set(datetime.date.fromisoformat(day), True, 1, 0)

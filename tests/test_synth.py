@@ -295,3 +295,19 @@ def parse_any_date(text: str) -> dt.date:
         except ValueError:
             continue
     raise ValueError(text)
+
+
+def test_regional_extracts_have_each_authority_and_women_who_move(tmp_path):
+    summary = synth.generate(tmp_path, 400, seed=5, authorities=3)
+    region = [authority.code for authority in synth.LOCAL_AUTHORITIES[:3]]
+    assert summary["la_codes"][:3] == region
+    assert all(summary["s31_sets_by_la_code"][code] > 100 for code in region)
+    mother_of = {row["source_case_ref"]: row["true_mother_id"] for row in truth(tmp_path, "proceedings.csv")}
+    authorities_of = defaultdict(set)
+    for row in all_rows(tmp_path, "legal"):
+        if row["la_code"] in region:
+            authorities_of[mother_of[row["legal_ref"]]].add(row["la_code"])
+    moved = sum(len(codes) > 1 for codes in authorities_of.values())
+    assert 0.02 < moved / len(authorities_of) < 0.2
+    with pytest.raises(ValueError):
+        synth.generate(tmp_path, 10, authorities=len(synth.LOCAL_AUTHORITIES))

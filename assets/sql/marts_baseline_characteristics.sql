@@ -1,6 +1,7 @@
--- marts.baseline_characteristics: the baseline characteristics the Research in Practice resource
--- pack lists, for all mothers and for recurrent mothers (two or more sets), one row per
--- characteristic and value. Every mother is counted under every characteristic: a blank answer
+-- marts.baseline_characteristics_by_authority: the baseline characteristics the Research in
+-- Practice resource pack lists, for all mothers and for recurrent mothers (two or more sets), one
+-- row per authority, cohort, characteristic and value. A mother counts in the authority of her
+-- first set (la_code) and in 'all'; the asset copies the 'all' rows to marts.baseline_characteristics. Every mother is counted under every characteristic: a blank answer
 -- is 'unknown', and a mother whose files have not been read (no completed form) is 'not reviewed'.
 -- pct is of the cohort. 'reasons children were removed' can hold several reasons per mother, so
 -- its rows do not add up to the cohort (one_value_per_mother is false); every other
@@ -21,7 +22,7 @@ father_at_first_set as (
 ),
 mothers as (
     select
-        m.person_key, m.sets, coalesce(m.age_band, 'unknown') as age_band, m.care_experienced,
+        m.person_key, coalesce(m.la_code, 'unknown') as first_set_la_code, m.sets, coalesce(m.age_band, 'unknown') as age_band, m.care_experienced,
         f.review_id is not null as reviewed,
         f.children_removed_before, f.removal_reasons, f.age_at_first_pregnancy, f.in_care_as_child,
         f.mental_health, f.domestic_abuse, f.learning_disability, f.substance_misuse,
@@ -30,22 +31,25 @@ mothers as (
     left join latest_form f using (person_key)
     left join father_at_first_set fa using (person_key)
 ),
+mothers_by_authority as (
+    select unnest(['all', first_set_la_code]) as la_code, * from mothers
+),
 cohorts as (
-    select 'all mothers' as cohort, * from mothers
+    select 'all mothers' as cohort, * from mothers_by_authority
     union all
-    select 'recurrent mothers' as cohort, * from mothers where sets >= 2
+    select 'recurrent mothers' as cohort, * from mothers_by_authority where sets >= 2
 ),
 answers as (
-    select cohort, person_key, 'mothers in cohort' as characteristic, 'all' as value from cohorts
+    select la_code, cohort, person_key, 'mothers in cohort' as characteristic, 'all' as value from cohorts
     union all
-    select cohort, person_key, 'sets of proceedings in the data',
+    select la_code, cohort, person_key, 'sets of proceedings in the data',
         case when sets >= 4 then '4 or more' else sets::varchar end
     from cohorts
     union all
-    select cohort, person_key, 'case file read', case when reviewed then 'yes' else 'not reviewed' end
+    select la_code, cohort, person_key, 'case file read', case when reviewed then 'yes' else 'not reviewed' end
     from cohorts
     union all
-    select cohort, person_key, 'children removed before',
+    select la_code, cohort, person_key, 'children removed before',
         case
             when not reviewed then 'not reviewed'
             when children_removed_before is null then 'unknown'
@@ -54,7 +58,7 @@ answers as (
         end
     from cohorts
     union all
-    select cohort, person_key, 'reasons children were removed',
+    select la_code, cohort, person_key, 'reasons children were removed',
         unnest(case
             when not reviewed then ['not reviewed']
             when coalesce(len(removal_reasons), 0) = 0 then ['none recorded']
@@ -62,10 +66,10 @@ answers as (
         end)
     from cohorts
     union all
-    select cohort, person_key, 'mother''s age at her first set', age_band
+    select la_code, cohort, person_key, 'mother''s age at her first set', age_band
     from cohorts
     union all
-    select cohort, person_key, 'father''s age at her first set',
+    select la_code, cohort, person_key, 'father''s age at her first set',
         case
             when not father_recorded then 'no father recorded'
             when father_age is null then 'unknown'
@@ -77,7 +81,7 @@ answers as (
         end
     from cohorts
     union all
-    select cohort, person_key, 'age at first pregnancy',
+    select la_code, cohort, person_key, 'age at first pregnancy',
         case
             when not reviewed then 'not reviewed'
             when age_at_first_pregnancy is null then 'unknown'
@@ -88,22 +92,22 @@ answers as (
         end
     from cohorts
     union all
-    select cohort, person_key, 'care experienced', case when care_experienced then 'yes' else 'no record' end
+    select la_code, cohort, person_key, 'care experienced', case when care_experienced then 'yes' else 'no record' end
     from cohorts
     union all
-    select cohort, person_key, 'in care as a child', case when reviewed then in_care_as_child else 'not reviewed' end
+    select la_code, cohort, person_key, 'in care as a child', case when reviewed then in_care_as_child else 'not reviewed' end
     from cohorts
     union all
-    select cohort, person_key, 'mental health problems', case when reviewed then mental_health else 'not reviewed' end
+    select la_code, cohort, person_key, 'mental health problems', case when reviewed then mental_health else 'not reviewed' end
     from cohorts
     union all
-    select cohort, person_key, 'domestic abuse', case when reviewed then domestic_abuse else 'not reviewed' end
+    select la_code, cohort, person_key, 'domestic abuse', case when reviewed then domestic_abuse else 'not reviewed' end
     from cohorts
     union all
-    select cohort, person_key, 'drug or alcohol use', case when reviewed then substance_misuse else 'not reviewed' end
+    select la_code, cohort, person_key, 'drug or alcohol use', case when reviewed then substance_misuse else 'not reviewed' end
     from cohorts
     union all
-    select cohort, person_key, 'learning disability', case when reviewed then learning_disability else 'not reviewed' end
+    select la_code, cohort, person_key, 'learning disability', case when reviewed then learning_disability else 'not reviewed' end
     from cohorts
 ),
 -- Every value a characteristic can take, in the order shown, so each table has the same rows.
@@ -131,14 +135,20 @@ categories as (
     ) as listed(characteristic_order, characteristic, source, one_value_per_mother, answers)
 ),
 cohort_sizes as (
-    select cohort, count(*) as cohort_mothers from cohorts group by cohort
+    select la_code, cohort, count(*) as cohort_mothers from cohorts group by la_code, cohort
 ),
 counted as (
-    select cohort, characteristic, value, count(distinct person_key) as mothers
+    select la_code, cohort, characteristic, value, count(distinct person_key) as mothers
     from answers
-    group by cohort, characteristic, value
+    group by la_code, cohort, characteristic, value
+),
+authorities as (
+    select distinct la_code from mothers_by_authority
+    union
+    select 'all'
 )
 select
+    a.la_code,
     c.cohort,
     k.characteristic,
     k.value,
@@ -146,9 +156,13 @@ select
     round(100.0 * coalesce(n.mothers, 0) / nullif(s.cohort_mothers, 0), 1)   as pct,
     k.source,
     k.one_value_per_mother,
-    row_number() over (order by c.cohort_order, k.characteristic_order, k.value_order) as display_order
-from (values ('all mothers', 1), ('recurrent mothers', 2)) as c(cohort, cohort_order)
+    row_number() over (
+        partition by a.la_code order by c.cohort_order, k.characteristic_order, k.value_order
+    ) as display_order
+from authorities a
+cross join (values ('all mothers', 1), ('recurrent mothers', 2)) as c(cohort, cohort_order)
 cross join categories k
-left join cohort_sizes s on s.cohort = c.cohort
-left join counted n on n.cohort = c.cohort and n.characteristic = k.characteristic and n.value = k.value
-order by display_order
+left join cohort_sizes s on s.la_code = a.la_code and s.cohort = c.cohort
+left join counted n
+    on n.la_code = a.la_code and n.cohort = c.cohort and n.characteristic = k.characteristic and n.value = k.value
+order by a.la_code <> 'all', a.la_code = 'unknown', a.la_code, display_order

@@ -1,7 +1,8 @@
 -- The case-file trawl worklist: mothers whose files should be read by hand, with the references a
 -- reviewer needs to pull the files. Listed: every recurrent mother (two or more sets), and a mother
 -- in a current set (issued in the last `current_set_months` before the extract end date) with
--- earlier history: care experienced, or the father in that set has an earlier set.
+-- earlier history: care experienced, or the father in that set has an earlier set. Only mothers
+-- with a set in the run's trawl window (marts.trawl_window) are listed.
 -- A mother whose form was completed on or after her latest set (or is undated) is not listed again.
 -- review_id is new for each review: WL-<person_key>-<number of her completed reviews + 1>, so the
 -- same list written twice gives the same ids. Reads the temp view completed_forms.
@@ -15,14 +16,18 @@ with reviews as (
 s31_sets as (
     select mp.person_key, mp.proceedings_id, mp.issue_date, p.legal_refs, p.court_case_numbers, p.cafcass_case_ids,
         mp.issue_date > getvariable('extract_end_date') - to_months(getvariable('current_set_months'))
-            as is_current
+            as is_current,
+        mp.issue_date >= coalesce(w.window_start, mp.issue_date) and mp.issue_date <= coalesce(w.window_end, mp.issue_date)
+            as in_window
     from core.mother_proceedings mp
     join core.proceedings p using (proceedings_id)
+    cross join marts.trawl_window w
     where p.is_s31
 ),
 current_history as (
     select person_key,
         bool_or(is_current) as in_current_set,
+        bool_or(in_window) as has_set_in_window,
         bool_or(is_current and proceedings_id in (
             select proceedings_id from core.father_proceedings where set_number > 1
         )) as current_father_has_earlier_set
@@ -62,7 +67,8 @@ listed as (
     join current_history h using (person_key)
     left join references_by_mother r using (person_key)
     left join reviews v using (person_key)
-    where not coalesce(v.has_undated_review or v.last_reviewed_on >= m.last_issue_date, false)
+    where h.has_set_in_window
+        and not coalesce(v.has_undated_review or v.last_reviewed_on >= m.last_issue_date, false)
 )
 select
     'WL-' || person_key || '-' || (completed_reviews + 1) as review_id,

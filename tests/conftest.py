@@ -59,6 +59,14 @@ def query(warehouse: Path, sql: str, params=None) -> list[tuple]:
         return conn.execute(sql, params or []).fetchall()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def pseudonym_key():
+    """Linkage keys people with a secret (TRAWL_PSEUDONYM_KEY); tests run with a test-only one."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TRAWL_PSEUDONYM_KEY", "trawl-test-only-key")
+        yield
+
+
 @pytest.fixture
 def landing(tmp_path: Path) -> Path:
     path = tmp_path / "landing"

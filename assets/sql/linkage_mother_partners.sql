@@ -1,0 +1,10 @@
+-- The father in each mother's set, as tokens two sets of one woman share when he is the same
+-- man: his surname with his date of birth, and his forename with his surname.
+create or replace temp table partner_tokens as
+select m.node_id, list_sort(list_distinct(list_filter(flatten(list([
+    f.surname_key || '|' || strftime(f.dob, '%Y-%m-%d'),
+    f.forename_key || '|' || f.surname_key
+])), lambda t: t is not null))) as tokens
+from (select distinct node_id, set_anchor from linkage.person_records where role = 'mother') m
+join linkage.person_records f on f.set_anchor = m.set_anchor and f.role = 'father'
+group by m.node_id;

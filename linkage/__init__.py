@@ -1,0 +1,1 @@
+"""Record linkage: sets of proceedings across sources, and people across sets."""

@@ -113,11 +113,31 @@ def print_summary(warehouse: Path) -> None:
             print(f"{source:<18}{raw:>10,}{staged:>10,}{quarantined:>13,}   {duplicates:,}")
         try:
             window = conn.execute("select description from marts.trawl_window").fetchall()
+            headline = conn.execute(
+                """select p.sets, p.recurrent_sets, p.recurrent_pct, p.mothers, p.recurrent_mothers, r.probability
+                   from marts.published_prevalence_by_year p, marts.published_return_within_years r
+                   where p.financial_year = 'all' and r.group_name = 'all' and r.years = 7"""
+            ).fetchall()
         except duckdb.CatalogException:
-            window = []
+            window, headline = [], []
     if window:
         print(f"\nTrawl window: {window[0][0]}")
-    print(f"\nWarehouse: {warehouse}")
+    if headline:
+        sets, recurrent, pct, mothers, recurrent_mothers, probability = headline[0]
+        seven_years = f"{float(probability):.1%}" if probability not in (None, "c") else "c"
+        print(
+            f"Published figures (counts 1-4 shown as c): {sets} sets of care proceedings, {recurrent} recurrent "
+            f"({pct}%); {mothers} mothers, {recurrent_mothers} in two or more sets; "
+            f"return within 7 years {seven_years}"
+        )
+    outputs, restricted = warehouse.parent / "outputs", warehouse.parent / "restricted"
+    print(f"\nWarehouse:  {warehouse}")
+    for label, path in (("Report:", outputs / "report.html"), ("Workbook:", outputs / "trawl_tables.xlsx"),
+                        ("Data Docs:", outputs / "data_docs" / "index.html")):
+        if path.exists():
+            print(f"{label:<11} {path}")
+    if restricted.exists():
+        print(f"Restricted: {restricted}/ (worklist, review queue, models: personal data, data officers only)")
 
 
 def _run_and_report(landing: Path, warehouse: Path, **options) -> int:

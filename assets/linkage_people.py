@@ -18,7 +18,7 @@ from linkage.clerical_review import DECISIONS_FOLDER, read_decisions, write_revi
 from linkage.graph import connected_components
 from linkage.person_model import train_and_predict
 from linkage.pseudonyms import Pseudonymiser
-from linkage.settings import load_name_variants, load_settings
+from linkage.settings import LinkageConfig, load_name_variants
 from linkage.sql_steps import keep_previous, run_sql_file
 from publish.output_folder import OutputFolder
 from sources.landing import LandingFolder
@@ -107,8 +107,10 @@ def build_role_assets(role: str, upstream: list) -> tuple[dg.AssetsDefinition, d
         f"saved with the run (restricted folder, models/<run_id>/{MODEL_FILES[role]}), and the pairs it scored "
         f"(linkage.{role}_pairs) with each comparison's match weight.",
     )
-    def pairs_asset(context: dg.AssetExecutionContext, duckdb: DuckDBResource, outputs: OutputFolder):
-        settings = load_settings()
+    def pairs_asset(
+        context: dg.AssetExecutionContext, duckdb: DuckDBResource, outputs: OutputFolder, linkage: LinkageConfig
+    ) -> dg.MaterializeResult:
+        settings = linkage.settings()
         with duckdb.get_connection() as conn:
             run_sql_file(conn, SQL_DIR / f"linkage_{role}_partners.sql")
             run_sql_file(conn, SQL_DIR / "linkage_person_profiles.sql", role=role)
@@ -143,8 +145,9 @@ def build_role_assets(role: str, upstream: list) -> tuple[dg.AssetsDefinition, d
         description=f"Which {role} nodes are one person: pairs at or above the match threshold, with clerical "
         "decisions overriding the model ('not a match' holds even against links through others), clustered once.",
     )
-    def clusters_asset(duckdb: DuckDBResource) -> dg.MaterializeResult:
-        threshold = load_settings().role(role).match_threshold
+    def clusters_asset(duckdb: DuckDBResource, linkage: LinkageConfig) -> dg.MaterializeResult:
+        settings = linkage.settings()
+        threshold = settings.role(role).match_threshold
         with duckdb.get_connection() as conn:
             clusters = connected_components(
                 conn,
@@ -161,6 +164,7 @@ def build_role_assets(role: str, upstream: list) -> tuple[dg.AssetsDefinition, d
                 cannot_link_sql=f"""
                 select node_id_l, node_id_r from linkage.clerical_decisions
                 where role = '{role}' and decision = 'not a match'""",
+                engine=settings.engine,
             )
             conn.register("clusters", clusters)
             conn.execute(f"create or replace table linkage.{role}_clusters as select * from clusters")
@@ -190,8 +194,8 @@ linkage_father_pairs, linkage_father_clusters = build_role_assets(
     description="Pairs the model is unsure of (inside the review band) and nobody has decided, most uncertain "
     "first: linkage.review_queue, and review_queue.xlsx in the restricted folder for data officers.",
 )
-def linkage_review_queue(duckdb: DuckDBResource, outputs: OutputFolder) -> dg.MaterializeResult:
-    settings = load_settings()
+def linkage_review_queue(duckdb: DuckDBResource, outputs: OutputFolder, linkage: LinkageConfig) -> dg.MaterializeResult:
+    settings = linkage.settings()
     bands = {f"{role}_review_{end}": getattr(settings.role(role), f"review_{end}")
              for role in ("mother", "father") for end in ("low", "high")}
     with duckdb.get_connection() as conn:

@@ -13,7 +13,7 @@ from dagster_duckdb import DuckDBResource
 
 from linkage.graph import connected_components
 from linkage.pseudonyms import Pseudonymiser
-from linkage.settings import load_settings
+from linkage.settings import LinkageConfig
 from linkage.sql_steps import keep_previous, run_sql_file
 from warehouse.schema import ensure_warehouse
 
@@ -45,8 +45,8 @@ def linkage_case_records(duckdb: DuckDBResource) -> dg.MaterializeResult:
     description="Pairs of records in different sources that are the same application, with the rule and "
     "evidence that linked them (court number, children, mother, days apart).",
 )
-def linkage_set_links(duckdb: DuckDBResource) -> dg.MaterializeResult:
-    settings = load_settings()
+def linkage_set_links(duckdb: DuckDBResource, linkage: LinkageConfig) -> dg.MaterializeResult:
+    settings = linkage.settings()
     with duckdb.get_connection() as conn:
         run_sql_file(
             conn, SQL_DIR / "linkage_set_links.sql",

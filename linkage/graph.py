@@ -1,5 +1,5 @@
-"""Groups of linked records: connected components, solved by Splink in a private in-memory
-DuckDB session, so Splink's working tables never land in the warehouse.
+"""Groups of linked records: connected components, solved by Splink in a private session (an
+in-memory DuckDB by default), so Splink's working tables never land in the warehouse.
 
 A clerical 'not a match' must hold even where other links would join the two records through a
 third: the few groups holding such a pair are rebuilt from their strongest links down, leaving
@@ -8,25 +8,31 @@ out any link that would put the two back together.
 
 import duckdb
 import pyarrow as pa
-from splink import DuckDBAPI
 from splink.clustering import cluster_pairwise_predictions_at_threshold
 
+from linkage.engines import EngineSettings, splink_session, withholding_messages
 
+
+@withholding_messages
 def connected_components(
-    conn: duckdb.DuckDBPyConnection, nodes_sql: str, edges_sql: str, cannot_link_sql: str | None = None
+    conn: duckdb.DuckDBPyConnection, nodes_sql: str, edges_sql: str, cannot_link_sql: str | None = None,
+    engine: EngineSettings = EngineSettings(),
 ) -> pa.Table:
     """(node_id, cluster_id) for every node of `nodes_sql` (a `node_id` column), where every edge
     of `edges_sql` (`node_id_l`, `node_id_r`, `strength`) is a link, and no two nodes of a
     `cannot_link_sql` pair (`node_id_l`, `node_id_r`) share a group. cluster_id is the smallest
-    node id in its group, so it depends on the groups only, not on the order rows arrive in."""
+    node id in its group, so it depends on the groups only, not on the order rows arrive in.
+    Splink clusters on `engine` (linkage/engines.py); the few groups a clerical 'not a match'
+    breaks are rebuilt here, in memory."""
     nodes = conn.sql(nodes_sql).to_arrow_table()
     edges = conn.sql(edges_sql).to_arrow_table()
-    with duckdb.connect() as session:
-        clusters = cluster_pairwise_predictions_at_threshold(
-            nodes, edges.select(["node_id_l", "node_id_r"]), DuckDBAPI(connection=session),
+    with splink_session(engine) as session:
+        clusters = session.to_arrow(cluster_pairwise_predictions_at_threshold(
+            nodes, edges.select(["node_id_l", "node_id_r"]), session.db_api,
             "node_id", "node_id_l", "node_id_r",
-        ).as_duckdbpyrelation().select("node_id, cluster_id").to_arrow_table()
-        if cannot_link_sql is not None:
+        )).select(["node_id", "cluster_id"])
+    if cannot_link_sql is not None:
+        with duckdb.connect() as session:
             session.register("clusters", clusters)
             session.register("edges", edges)
             session.register("cannot_links", conn.sql(cannot_link_sql).to_arrow_table())

@@ -16,19 +16,15 @@ import json
 import logging
 from dataclasses import dataclass
 
-import duckdb
 import pyarrow as pa
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
-from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink import Linker, SettingsCreator, block_on
 from splink.blocking_rule_library import CustomRule
 
+from linkage.engines import splink_session, withholding_messages
 from linkage.settings import LinkageSettings
 
-# Training blocks: the first (sorted) value of each list, as equality joins are fast.
-SAME_FIRST_DOB = "l.dobs[1] = r.dobs[1]"
-SAME_FIRST_NAMES = "l.forenames[1] = r.forenames[1] and l.surnames[1] = r.surnames[1]"
-TRAINING_BLOCKS = {"same date of birth": SAME_FIRST_DOB, "same forename and surname": SAME_FIRST_NAMES}
 PARAMETERS = {"m_probability", "u_probability", "probability_two_random_records_match"}
 
 
@@ -41,44 +37,84 @@ class TrainedModel:
     blocks_not_trained: list[str]  # training blocks too small to estimate from (see train_and_predict)
 
 
-def _best_similarity(column: str) -> str:
+@dataclass(frozen=True)
+class Dialect:
+    """The few SQL spellings that differ between the engines (linkage/engines.py)."""
+    size: str
+    overlap: str
+    list_max: str
+    list_min: str
+    transform: str
+    lambda_: str  # format with v (variable) and body
+    jaro_winkler: str
+    damerau_levenshtein: str
+    yyyymmdd: str  # format with d
+    first: str  # the first element of a list, NULL if empty; format with c
+
+    def each(self, column: str, var: str, body: str) -> str:
+        return f"{self.transform}({column}, {self.lambda_.format(v=var, body=body)})"
+
+
+DIALECTS = {
+    "duckdb": Dialect(size="len", overlap="list_has_any", list_max="list_max", list_min="list_min",
+                      transform="list_transform", lambda_="lambda {v}: {body}",
+                      jaro_winkler="jaro_winkler_similarity", damerau_levenshtein="damerau_levenshtein",
+                      yyyymmdd="strftime({d}, '%Y%m%d')", first="{c}[1]"),
+    # jaro_winkler and damerau_levenshtein are the Scala functions shipped with Splink.
+    "spark": Dialect(size="size", overlap="arrays_overlap", list_max="array_max", list_min="array_min",
+                     transform="transform", lambda_="{v} -> {body}",
+                     jaro_winkler="jaro_winkler", damerau_levenshtein="damerau_levenshtein",
+                     yyyymmdd="date_format({d}, 'yyyyMMdd')", first="try_element_at({c}, 1)"),
+}
+
+
+def training_blocks(sql: Dialect) -> dict[str, str]:
+    """Training blocks: the first (sorted) value of each list, as equality joins are fast."""
+    def first(side: str, column: str) -> str:
+        return sql.first.format(c=f"{side}.{column}")
+    return {
+        "same date of birth": f"{first('l', 'dobs')} = {first('r', 'dobs')}",
+        "same forename and surname": f"{first('l', 'forenames')} = {first('r', 'forenames')} "
+                                     f"and {first('l', 'surnames')} = {first('r', 'surnames')}",
+    }
+
+
+def _best_similarity(sql: Dialect, column: str) -> str:
     """The closest pair of names across the two lists (Jaro-Winkler)."""
-    return (
-        f"list_max(list_transform({column}_l, lambda a: list_max(list_transform({column}_r, "
-        f"lambda b: jaro_winkler_similarity(a, b)))))"
-    )
+    inner = sql.each(f"{column}_r", "b", f"{sql.jaro_winkler}(a, b)")
+    return f"{sql.list_max}({sql.each(f'{column}_l', 'a', f'{sql.list_max}({inner})')})"
 
 
-def _fewest_keying_slips(column: str) -> str:
+def _fewest_keying_slips(sql: Dialect, column: str) -> str:
     """The fewest keying edits between any two dates (as YYYYMMDD) across the two lists."""
-    return (
-        f"list_min(list_transform({column}_l, lambda a: list_min(list_transform({column}_r, "
-        f"lambda b: damerau_levenshtein(strftime(a, '%Y%m%d'), strftime(b, '%Y%m%d'))))))"
-    )
+    distance = f"{sql.damerau_levenshtein}({sql.yyyymmdd.format(d='a')}, {sql.yyyymmdd.format(d='b')})"
+    inner = sql.each(f"{column}_r", "b", distance)
+    return f"{sql.list_min}({sql.each(f'{column}_l', 'a', f'{sql.list_min}({inner})')})"
 
 
-def _missing(column: str) -> cll.CustomLevel:
+def _missing(sql: Dialect, column: str) -> cll.CustomLevel:
     return cll.CustomLevel(
-        f"coalesce(len({column}_l), 0) = 0 or coalesce(len({column}_r), 0) = 0", f"{column}: not recorded on one side"
+        f"{column}_l is null or {column}_r is null or {sql.size}({column}_l) = 0 or {sql.size}({column}_r) = 0",
+        f"{column}: not recorded on one side",
     ).configure(is_null_level=True)
 
 
-def _shared(column: str, label: str) -> cll.CustomLevel:
-    return cll.CustomLevel(f"list_has_any({column}_l, {column}_r)", label)
+def _shared(sql: Dialect, column: str, label: str) -> cll.CustomLevel:
+    return cll.CustomLevel(f"{sql.overlap}({column}_l, {column}_r)", label)
 
 
-def _comparisons(role: str) -> list[cl.CustomComparison]:
+def _comparisons(role: str, sql: Dialect) -> list[cl.CustomComparison]:
     partner = "the father in her sets" if role == "mother" else "the woman who is mother in his sets"
     return [
         cl.CustomComparison(
             output_column_name="forename",
             comparison_description="Forenames: the same, a known variant (nickname), or a near spelling",
             comparison_levels=[
-                _missing("forenames"),
-                _shared("uncommon_forenames", "same uncommon forename (under 1 in 100 records)"),
-                _shared("forenames", "same forename"),
-                _shared("forename_groups", "forename variant (nickname table)"),
-                cll.CustomLevel(f"{_best_similarity('forenames')} >= 0.88", "forename spelt nearly the same"),
+                _missing(sql, "forenames"),
+                _shared(sql, "uncommon_forenames", "same uncommon forename (under 1 in 100 records)"),
+                _shared(sql, "forenames", "same forename"),
+                _shared(sql, "forename_groups", "forename variant (nickname table)"),
+                cll.CustomLevel(f"{_best_similarity(sql, 'forenames')} >= 0.88", "forename spelt nearly the same"),
                 cll.ElseLevel(),
             ],
         ),
@@ -86,9 +122,9 @@ def _comparisons(role: str) -> list[cl.CustomComparison]:
             output_column_name="surname",
             comparison_description="Surnames, including parts of double-barrelled names and former surnames",
             comparison_levels=[
-                _missing("surnames"),
-                _shared("surnames", "same surname (or former surname)"),
-                cll.CustomLevel(f"{_best_similarity('surnames')} >= 0.9", "surname spelt nearly the same"),
+                _missing(sql, "surnames"),
+                _shared(sql, "surnames", "same surname (or former surname)"),
+                cll.CustomLevel(f"{_best_similarity(sql, 'surnames')} >= 0.9", "surname spelt nearly the same"),
                 cll.ElseLevel(),
             ],
         ),
@@ -96,43 +132,46 @@ def _comparisons(role: str) -> list[cl.CustomComparison]:
             output_column_name="dob",
             comparison_description="Date of birth: the same, day and month swapped, or one keying slip apart",
             comparison_levels=[
-                _missing("dobs"),
-                _shared("dobs", "same date of birth"),
-                _shared("dob_tokens", "date of birth with day and month swapped"),
-                cll.CustomLevel(f"{_fewest_keying_slips('dobs')} <= 1", "date of birth one keying slip apart"),
+                _missing(sql, "dobs"),
+                _shared(sql, "dobs", "same date of birth"),
+                _shared(sql, "dob_tokens", "date of birth with day and month swapped"),
+                cll.CustomLevel(f"{_fewest_keying_slips(sql, 'dobs')} <= 1", "date of birth one keying slip apart"),
                 cll.ElseLevel(),
             ],
         ),
         cl.CustomComparison(
             output_column_name="cafcass_id",
             comparison_description="Cafcass person ids: shared, or both known and none shared",
-            comparison_levels=[_missing("cafcass_ids"), _shared("cafcass_ids", "shared Cafcass person id"), cll.ElseLevel()],
+            comparison_levels=[_missing(sql, "cafcass_ids"), _shared(sql, "cafcass_ids", "shared Cafcass person id"),
+                               cll.ElseLevel()],
         ),
         cl.CustomComparison(
             output_column_name="postcode",
             comparison_description="Postcode districts",
-            comparison_levels=[_missing("postcodes"), _shared("postcodes", "shared postcode district"), cll.ElseLevel()],
+            comparison_levels=[_missing(sql, "postcodes"), _shared(sql, "postcodes", "shared postcode district"),
+                               cll.ElseLevel()],
         ),
         cl.CustomComparison(
             output_column_name="partner",
             comparison_description=f"The other parent: {partner}",
-            comparison_levels=[_missing("partner_tokens"), _shared("partner_tokens", f"same {partner}"), cll.ElseLevel()],
+            comparison_levels=[_missing(sql, "partner_tokens"), _shared(sql, "partner_tokens", f"same {partner}"),
+                               cll.ElseLevel()],
         ),
     ]
 
 
-def _settings(role: str) -> SettingsCreator:
+def _settings(role: str, sql: Dialect) -> SettingsCreator:
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="node_id",
-        comparisons=_comparisons(role),
+        comparisons=_comparisons(role, sql),
         # The keys are built in linkage_person_profiles.sql, which says why these and not others.
         blocking_rules_to_generate_predictions=[
             block_on("dob_forename_tokens", arrays_to_explode=["dob_forename_tokens"]),
             block_on("dob_surname_tokens", arrays_to_explode=["dob_surname_tokens"]),
             block_on("name_birth_month_tokens", arrays_to_explode=["name_birth_month_tokens"]),
             block_on("cafcass_ids", arrays_to_explode=["cafcass_ids"]),
-            CustomRule("l.name_tokens = r.name_tokens and (len(l.dobs) = 0 or len(r.dobs) = 0)",
+            CustomRule(f"l.name_tokens = r.name_tokens and ({sql.size}(l.dobs) = 0 or {sql.size}(r.dobs) = 0)",
                        arrays_to_explode=["name_tokens"]),
         ],
         retain_matching_columns=False,
@@ -142,22 +181,27 @@ def _settings(role: str) -> SettingsCreator:
     )
 
 
+@withholding_messages
 def train_and_predict(profiles: pa.Table, role: str, settings: LinkageSettings) -> TrainedModel:
     """Train on the profiles, save the model, and score with the saved model every blocked pair
-    at or above the review band."""
+    at or above the review band, on the configured engine."""
     role_settings = settings.role(role)
-    with duckdb.connect() as session:
-        db_api = DuckDBAPI(connection=session)
-        profiles_table = db_api.register(profiles, table_name=f"{role}_profiles")
-        trainer = Linker(profiles_table, _settings(role), log_level=logging.WARNING)
+    with splink_session(settings.engine) as session:
+        sql = DIALECTS[session.dialect]
+        profiles_table = session.db_api.register(profiles, table_name=f"{role}_profiles")
+        trainer = Linker(profiles_table, _settings(role, sql), log_level=logging.WARNING)
+        blocks = training_blocks(sql)
         trainer.training.estimate_probability_two_random_records_match(
-            [f"{SAME_FIRST_NAMES} and {SAME_FIRST_DOB}"], recall=settings.deterministic_rules_recall
+            [" and ".join(blocks.values())], recall=settings.deterministic_rules_recall
         )
-        trainer.training.estimate_u_using_random_sampling(max_pairs=settings.u_max_pairs, seed=settings.seed)
+        # Every sampled pair counts (no early stop once each level has 100): where the stop falls
+        # depends on the engine's hash function, and the model must not depend on the engine.
+        trainer.training.estimate_u_using_random_sampling(
+            max_pairs=settings.u_max_pairs, seed=settings.seed, min_count_per_level=None)
         # Blocks written on the compared columns, so Splink knows which comparison each one fixes
         # and leaves it out of that block's estimates.
         not_trained = []
-        for name, block in TRAINING_BLOCKS.items():
+        for name, block in blocks.items():
             try:
                 trainer.training.estimate_parameters_using_expectation_maximisation(
                     CustomRule(block), max_pairs=settings.em_max_pairs)
@@ -174,7 +218,8 @@ def train_and_predict(profiles: pa.Table, role: str, settings: LinkageSettings) 
         predictions = predictor.inference.predict(
             threshold_match_probability=min(role_settings.review_low, role_settings.match_threshold)
         )
-        scored = predictions.as_duckdbpyrelation().order("node_id_l, node_id_r").to_arrow_table()
+        scored = session.to_arrow(predictions)
+    scored = scored.sort_by([("node_id_l", "ascending"), ("node_id_r", "ascending")])
     model_json = json.dumps(model, indent=2, sort_keys=True)
     return TrainedModel(
         predictions=scored,

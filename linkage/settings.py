@@ -4,7 +4,10 @@
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import dagster as dg
 import yaml
+
+from linkage.engines import EngineSettings, engine_settings
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
 LINKAGE_CONFIG = CONFIG_DIR / "linkage.yaml"
@@ -29,6 +32,7 @@ class LinkageSettings:
     em_max_pairs: int
     deterministic_rules_recall: float
     review_max_pairs: int
+    engine: EngineSettings = EngineSettings()
 
     def role(self, role: str) -> RoleSettings:
         return {"mother": self.mothers, "father": self.fathers}[role]
@@ -56,6 +60,7 @@ def load_settings(path: Path = LINKAGE_CONFIG) -> LinkageSettings:
         em_max_pairs=int(config["training"]["em_max_pairs"]),
         deterministic_rules_recall=float(config["training"]["deterministic_rules_recall"]),
         review_max_pairs=int(config["review"]["max_pairs"]),
+        engine=engine_settings(config.get("engine")),
     )
 
 
@@ -69,3 +74,13 @@ def load_name_variants(path: Path = NICKNAMES) -> list[tuple[str, int]]:
             group += 1
             rows += [(name.lower(), group) for name in names]
     return sorted(set(rows))
+
+
+class LinkageConfig(dg.ConfigurableResource):
+    """The linkage settings file a run uses (config/linkage.yaml unless another is given, as
+    `trawl run --linkage-config` or TRAWL_LINKAGE_CONFIG do), read afresh by each step."""
+
+    path: str | None = None
+
+    def settings(self) -> LinkageSettings:
+        return load_settings(Path(self.path) if self.path else LINKAGE_CONFIG)

@@ -38,6 +38,7 @@ def run_trawl(
     sql_sources: Path | None = None,
     instance: dg.DagsterInstance | None = None,
     window: TrawlWindow = ALL_DATA,
+    linkage_config: Path | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Materialise every asset for one landing folder into one warehouse file.
 
@@ -56,7 +57,7 @@ def run_trawl(
         shutil.copyfile(warehouse, building)
     succeeded = False
     try:
-        defs = build_definitions(landing, building, column_mappings, sql_sources)
+        defs = build_definitions(landing, building, column_mappings, sql_sources, linkage_config=linkage_config)
         result = defs.resolve_job_def("trawl").execute_in_process(
             instance=instance or dg.DagsterInstance.get(),
             raise_on_error=False,
@@ -179,6 +180,11 @@ def _add_window_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--window-end", type=_iso_date, metavar="YYYY-MM-DD", help="last issue date counted")
 
 
+def _add_linkage_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--linkage-config", metavar="YAML",
+                        help="linkage settings, including the engine (duckdb or spark); default config/linkage.yaml")
+
+
 def _iso_date(text: str) -> str:
     try:
         return datetime.date.fromisoformat(text).isoformat()
@@ -206,6 +212,7 @@ def cmd_run(args) -> int:
         column_mappings=Path(args.column_mappings) if args.column_mappings else None,
         sql_sources=Path(args.sql_sources) if args.sql_sources else None,
         window=trawl_window_from_args(args),
+        linkage_config=Path(args.linkage_config) if args.linkage_config else None,
     )
 
 
@@ -223,7 +230,8 @@ def cmd_demo(args) -> int:
     print(f"Writing synthetic extracts for {args.mothers:,} mothers to {landing} ...")
     generate(landing, mothers=args.mothers, seed=args.seed, authorities=args.authorities,
              progress=lambda m: print(f"  {m}"))
-    return _run_and_report(landing, warehouse, window=trawl_window_from_args(args))
+    return _run_and_report(landing, warehouse, window=trawl_window_from_args(args),
+                           linkage_config=Path(args.linkage_config) if args.linkage_config else None)
 
 
 def cmd_ui(args) -> int:
@@ -265,6 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--dir", default=str(DEFAULT_DATA_DIR / "demo"), help="where the demo writes (default data/demo)")
     demo.add_argument("--authorities", type=int, default=1, help="neighbouring authorities in one run (default 1)")
     _add_window_options(demo)
+    _add_linkage_option(demo)
     demo.set_defaults(func=cmd_demo)
 
     run = commands.add_parser("run", help="run the trawl on a landing folder")
@@ -273,6 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--column-mappings", help="column-mapping YAML (default config/column_mappings.yaml)")
     run.add_argument("--sql-sources", help="YAML of sources to read by SQL query instead of files")
     _add_window_options(run)
+    _add_linkage_option(run)
     run.set_defaults(func=cmd_run)
 
     synth = commands.add_parser("synth", help="write synthetic extracts and truth files")

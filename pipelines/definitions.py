@@ -12,6 +12,7 @@ from dagster_duckdb import DuckDBResource
 
 import assets
 from linkage.pseudonyms import Pseudonymiser
+from linkage.settings import LinkageConfig
 from pipelines.automation import build_automation
 from publish.output_folder import OutputFolder
 from publish.trawl_window import TrawlWindow
@@ -35,11 +36,13 @@ def build_definitions(
     column_mappings: str | Path | None = None,
     sql_sources: str | Path | None = None,
     outputs: str | Path | None = None,
+    linkage_config: str | Path | None = None,
 ) -> dg.Definitions:
     landing = landing or os.environ.get("TRAWL_LANDING", DEFAULT_LANDING)
     warehouse = warehouse or os.environ.get("TRAWL_WAREHOUSE", DEFAULT_WAREHOUSE)
     column_mappings = column_mappings or os.environ.get("TRAWL_COLUMN_MAPPINGS")
     sql_sources = sql_sources or os.environ.get("TRAWL_SQL_SOURCES")
+    linkage_config = linkage_config or os.environ.get("TRAWL_LINKAGE_CONFIG")
     outputs = outputs or os.environ.get("TRAWL_OUTPUTS") or Path(warehouse).parent / "outputs"
     Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
     sensors, schedules = build_automation(trawl_job)
@@ -62,6 +65,8 @@ def build_definitions(
             "pseudonymiser": Pseudonymiser(),
             # Which sets this run counts; all of them unless run config says otherwise.
             "trawl_window": TrawlWindow(),
+            # Linkage thresholds, training and engine (DuckDB or Spark): config/linkage.yaml by default.
+            "linkage": LinkageConfig(path=str(linkage_config) if linkage_config else None),
         },
     )
 

@@ -16,6 +16,7 @@ from assets.ingest import raw_assets
 from assets.staging import staging_assets, staging_checks
 from conftest import write_source
 from linkage.pseudonyms import Pseudonymiser
+from linkage.settings import LinkageConfig
 from publish.output_folder import OutputFolder
 from sources.landing import LandingFolder
 from sources.synth import generate
@@ -123,6 +124,7 @@ def materialize_linkage(landing: Path, warehouse: Path, with_sources: bool = Tru
             "outputs": OutputFolder(path=str(warehouse.parent / "outputs"),
                                     restricted_path=str(warehouse.parent / "restricted")),
             "pseudonymiser": Pseudonymiser(),
+            "linkage": LinkageConfig(),
         },
         raise_on_error=False,
     )

@@ -16,7 +16,7 @@ from dagster_duckdb import DuckDBResource
 
 from linkage.clerical_review import DECISIONS_FOLDER, read_decisions, write_review_workbook
 from linkage.graph import connected_components
-from linkage.person_model import train_and_predict
+from linkage.person_model import BLOCKING_KEY_COLUMNS, train_and_predict
 from linkage.pseudonyms import Pseudonymiser
 from linkage.settings import LinkageConfig, load_name_variants
 from linkage.sql_steps import keep_previous, run_sql_file
@@ -103,7 +103,8 @@ def build_role_assets(role: str, upstream: list) -> tuple[dg.AssetsDefinition, d
         kinds={"duckdb", "splink"},
         pool="warehouse",
         deps=upstream,
-        description=f"Profiles of every {role} node (linkage.{role}_profiles), a Splink model trained on them and "
+        description=f"Profiles of every {role} node (linkage.{role}_profiles, the values the model compares), a "
+        "Splink model trained on them and "
         f"saved with the run (restricted folder, models/<run_id>/{MODEL_FILES[role]}), and the pairs it scored "
         f"(linkage.{role}_pairs) with each comparison's match weight.",
     )
@@ -114,8 +115,10 @@ def build_role_assets(role: str, upstream: list) -> tuple[dg.AssetsDefinition, d
         with duckdb.get_connection() as conn:
             run_sql_file(conn, SQL_DIR / f"linkage_{role}_partners.sql")
             run_sql_file(conn, SQL_DIR / "linkage_person_profiles.sql", role=role)
-            conn.execute(f"create or replace table linkage.{role}_profiles as select * from person_profiles")
-            profiles = conn.sql(f"select * from linkage.{role}_profiles order by node_id").to_arrow_table()
+            # Kept: what the model compares. The blocking keys are many and the SQL rebuilds them.
+            conn.execute(f"create or replace table linkage.{role}_profiles as "
+                         f"select * exclude ({', '.join(BLOCKING_KEY_COLUMNS)}) from person_profiles")
+            profiles = conn.sql("select * from person_profiles order by node_id").to_arrow_table()
         model = train_and_predict(profiles, role, settings)
         for block in model.blocks_not_trained:
             context.log.warning(f"{role}s: too few pairs with the {block} to learn from; the model keeps the "

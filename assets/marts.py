@@ -224,6 +224,7 @@ def marts_baseline_characteristics(duckdb: DuckDBResource) -> dg.MaterializeResu
     asset=marts_baseline_characteristics,
     name="every_mother_counted",
     blocking=True,
+    pool="warehouse",
     description="Unknowns are counted, not dropped: each one-value characteristic adds up to its cohort, "
     "in every authority.",
 )

@@ -98,6 +98,7 @@ def build_published_asset(table: PublishedTable):
         asset=published_asset,
         name="no_small_counts",
         blocking=True,
+        pool="warehouse",
         description="No count from 1 to the threshold minus one is shown: the report and workbook wait on this.",
     )
     def no_small_counts(duckdb: DuckDBResource) -> dg.AssetCheckResult:

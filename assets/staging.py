@@ -157,6 +157,7 @@ def build_staging_asset(layout: SourceLayout) -> dg.AssetsDefinition:
         asset=staging_asset,
         name="rows_reconcile",
         blocking=True,
+        pool="warehouse",
         description="Nothing lost: raw rows = staged rows + quarantined rows for this source.",
     )
     def rows_reconcile(duckdb: DuckDBResource) -> dg.AssetCheckResult:

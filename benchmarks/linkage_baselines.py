@@ -4,7 +4,7 @@ records and the same truth, three ways of saying which records are one woman:
 - exact: records with the same forename key, surname key and date of birth;
 - plain Splink: a textbook Splink model on forename, surname and date of birth only, record by
   record (no sets, no Cafcass ids, nicknames, former surnames, swaps, postcodes or fathers), at
-  trawl's match threshold and at 0.5;
+  trawl's match threshold and at 0.5 (benchmarks/pipeline_scale.py times the same model);
 - trawl: the pipeline's own clusters (linkage.person_clusters).
 
 Run it on a warehouse a full run has built from `trawl synth` extracts:
@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink.blocking_rule_library import CustomRule
 
 from linkage.graph import connected_components
 from linkage.settings import load_settings
@@ -43,8 +44,19 @@ def exact_links(conn: duckdb.DuckDBPyConnection) -> pa.Table:
          and l.record_id < r.record_id""").to_arrow_table()
 
 
-def plain_splink_links(conn: duckdb.DuckDBPyConnection) -> pa.Table:
-    """Every record pair the textbook model scores at 0.5 or more (strength = its probability)."""
+# Prediction blocks a Splink user would choose at scale: a date of birth alone pairs every
+# woman born on one day (at 200,000 mothers, more pairs than memory holds).
+PLAIN_BLOCKS = [
+    block_on("dob", "forename_key"),
+    block_on("dob", "surname_key"),
+    CustomRule("l.forename_key = r.forename_key and l.surname_key = r.surname_key "
+               "and date_trunc('month', l.dob) = date_trunc('month', r.dob)"),
+]
+
+
+def plain_splink(conn: duckdb.DuckDBPyConnection, cluster_threshold: float | None = None) -> tuple[pa.Table, pa.Table | None]:
+    """The textbook model: train, predict every blocked pair at 0.5 or more, and (given a
+    threshold) cluster. Returns the links (strength = probability) and the clusters."""
     settings = load_settings()
     records = conn.sql(f"select record_id, forename_key, surname_key, dob from ({MOTHER_RECORDS})").to_arrow_table()
     with duckdb.connect() as session:
@@ -56,18 +68,24 @@ def plain_splink_links(conn: duckdb.DuckDBPyConnection) -> pa.Table:
                 cl.NameComparison("surname_key"),
                 cl.DateOfBirthComparison("dob", input_is_string=False),
             ],
-            blocking_rules_to_generate_predictions=[block_on("dob"), block_on("forename_key", "surname_key")],
+            blocking_rules_to_generate_predictions=PLAIN_BLOCKS,
         )
         linker = Linker(DuckDBAPI(connection=session).register(records, table_name="records"), model,
                         log_level=logging.WARNING)
         linker.training.estimate_probability_two_random_records_match(
             [block_on("forename_key", "surname_key", "dob")], recall=settings.deterministic_rules_recall)
         linker.training.estimate_u_using_random_sampling(max_pairs=settings.u_max_pairs, seed=settings.seed)
-        linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
-        linker.training.estimate_parameters_using_expectation_maximisation(block_on("forename_key", "surname_key"))
-        return (linker.inference.predict(threshold_match_probability=0.5).as_duckdbpyrelation()
-                .select("record_id_l as node_id_l, record_id_r as node_id_r, match_probability as strength")
-                .to_arrow_table())
+        for block in (block_on("dob"), block_on("forename_key", "surname_key")):
+            linker.training.estimate_parameters_using_expectation_maximisation(block, max_pairs=settings.em_max_pairs)
+        predictions = linker.inference.predict(threshold_match_probability=0.5)
+        links = (predictions.as_duckdbpyrelation()
+                 .select("record_id_l as node_id_l, record_id_r as node_id_r, match_probability as strength")
+                 .to_arrow_table())
+        clusters = None
+        if cluster_threshold is not None:
+            clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+                predictions, threshold_match_probability=cluster_threshold).as_duckdbpyrelation().to_arrow_table()
+    return links, clusters
 
 
 def score(conn: duckdb.DuckDBPyConnection, links: pa.Table) -> dict:
@@ -122,7 +140,7 @@ def main() -> None:
             from (select record_id, min(record_id) over (partition by person_key) as first_record
                   from linkage.person_clusters where role = 'mother')
             where record_id <> first_record""").to_arrow_table()
-        plain = plain_splink_links(conn)
+        plain, _ = plain_splink(conn)
         results = {
             "exact name + date of birth": score(conn, exact_links(conn)),
             **{f"plain Splink, names + date of birth, p >= {cut}":

@@ -1,13 +1,15 @@
-"""How does the whole trawl run scale? For each size (mothers given to `trawl synth`), in a fresh
-subprocess so that peak memory is per size:
+"""How does the whole trawl run scale? For each size (mothers given to `trawl synth`):
 
 1. write synthetic extracts (timed as "synth", not part of the pipeline);
-2. run the whole pipeline (`run_trawl`, an ephemeral Dagster instance);
-3. sum the wall time of the run's steps (STEP_START to STEP_SUCCESS/FAILURE) per stage;
-4. on the same mother records (linkage.person_records), time the plain Splink model of
-   benchmarks/linkage_baselines.py, for the ratio of trawl's linkage time to it.
+2. in a fresh process, run the whole pipeline (`run_trawl`, an ephemeral Dagster instance) and
+   sum the wall time of its steps (STEP_START to STEP_SUCCESS/FAILURE) per stage; the result is
+   saved at once, with the process's peak memory;
+3. in another fresh process, on the same mother records (linkage.person_records), train, predict
+   and cluster with the plain Splink model of benchmarks/linkage_baselines.py, for the ratio of
+   trawl's mother linkage (profiles, model, pairs, clusters) to it.
 
-    .venv/bin/python benchmarks/pipeline_scale.py --sizes 2000 20000 200000 [--out DIR]
+    .venv/bin/python benchmarks/pipeline_scale.py --sizes 2000 20000 200000 [--out DIR] [--no-baseline]
+    .venv/bin/python benchmarks/pipeline_scale.py --sizes 2000 --linkage-config my_linkage.yaml
 
 Prints a table and writes it as Markdown to benchmarks/results.md (with the machine it ran on).
 Steps run one after another (in-process executor), so stage seconds add up to about the total.
@@ -20,6 +22,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -35,6 +38,8 @@ STAGE_TITLES = {"ingest": "ingest", "standardise": "standardise", "proceedings":
                 "linkage_pairs": "linkage train+predict", "clustering": "clustering", "core": "core",
                 "marts": "marts", "checks": "checks", "report": "report", "other": "other"}
 CHECK_SUFFIXES = ("expectations", "rows_reconcile", "no_small_counts", "every_mother_counted")
+# trawl's counterpart of the plain model: mother profiles, training, pairs (one step) and clusters.
+MOTHER_LINKAGE_STEPS = ("linkage_mother_pairs", "linkage_mother_clusters")
 PROCEEDINGS_STEPS = {"linkage_case_records", "linkage_set_links", "linkage_set_members", "core_proceedings"}
 
 
@@ -66,8 +71,8 @@ def _peak_rss_gb() -> float:
     return kib / 1024 ** 2
 
 
-def child(size: int, out: Path) -> None:
-    """One size, in its own process; writes <out>/<size>/result.json."""
+def child(size: int, out: Path, linkage_config: Path | None) -> None:
+    """One size's pipeline, in its own process; writes <out>/<size>/result.json."""
     os.environ.setdefault("TRAWL_PSEUDONYM_KEY", BENCHMARK_KEY)
     sys.path.insert(0, str(REPO_ROOT))
     import dagster as dg
@@ -78,7 +83,9 @@ def child(size: int, out: Path) -> None:
 
     work = out / str(size)
     landing, warehouse = work / "landing", work / "warehouse.duckdb"
-    landing.mkdir(parents=True, exist_ok=True)
+    if landing.exists():
+        shutil.rmtree(landing)
+    landing.mkdir(parents=True)
     for stale in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
         stale.unlink(missing_ok=True)
 
@@ -88,9 +95,8 @@ def child(size: int, out: Path) -> None:
 
     instance = dg.DagsterInstance.ephemeral()
     started = time.perf_counter()
-    result = run_trawl(landing, warehouse, instance=instance)
+    result = run_trawl(landing, warehouse, instance=instance, linkage_config=linkage_config)
     total_seconds = time.perf_counter() - started
-    peak_gb = _peak_rss_gb()  # before the baseline, so it is the pipeline's peak
 
     starts: dict[str, float] = {}
     steps: dict[str, float] = {}
@@ -108,11 +114,9 @@ def child(size: int, out: Path) -> None:
         stages[stage_of(step_key)] += seconds
 
     record = {"size": size, "success": result.success, "synth_seconds": synth_seconds,
-              "total_seconds": total_seconds, "stages": stages, "steps": steps, "peak_gb": peak_gb}
+              "total_seconds": total_seconds, "stages": stages, "steps": steps, "peak_gb": _peak_rss_gb(),
+              "mother_linkage_seconds": sum(steps.get(key, 0.0) for key in MOTHER_LINKAGE_STEPS)}
     if result.success:
-        spec = importlib.util.spec_from_file_location("linkage_baselines", REPO_ROOT / "benchmarks" / "linkage_baselines.py")
-        baselines = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(baselines)
         with duckdb.connect(str(warehouse), read_only=True) as conn:
             raw_tables = [name for (name,) in conn.execute(
                 "select table_name from duckdb_tables() where schema_name = 'raw' and table_name <> 'files'").fetchall()]
@@ -120,11 +124,28 @@ def child(size: int, out: Path) -> None:
                                       for name in raw_tables)
             record["mother_records"] = conn.execute(
                 "select count(*) from linkage.person_records where role = 'mother'").fetchall()[0][0]
-            started = time.perf_counter()
-            baselines.plain_splink_links(conn)
-            record["plain_splink_seconds"] = time.perf_counter() - started
-        record["peak_gb_with_baseline"] = _peak_rss_gb()
     (work / "result.json").write_text(json.dumps(record, indent=2))
+
+
+def baseline_child(size: int, out: Path) -> None:
+    """The plain Splink model on one size's mother records, in its own process; writes
+    <out>/<size>/baseline.json."""
+    sys.path.insert(0, str(REPO_ROOT))
+    import duckdb
+
+    spec = importlib.util.spec_from_file_location("linkage_baselines", REPO_ROOT / "benchmarks" / "linkage_baselines.py")
+    baselines = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(baselines)
+    from linkage.settings import load_settings
+
+    work = out / str(size)
+    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as conn:
+        started = time.perf_counter()
+        links, clusters = baselines.plain_splink(conn, cluster_threshold=load_settings().mothers.match_threshold)
+        seconds = time.perf_counter() - started
+    (work / "baseline.json").write_text(json.dumps({
+        "plain_splink_seconds": seconds, "plain_splink_peak_gb": _peak_rss_gb(),
+        "plain_splink_links": links.num_rows, "plain_splink_clusters": clusters.num_rows}, indent=2))
 
 
 def machine() -> str:
@@ -141,24 +162,36 @@ def machine() -> str:
 
 
 def table(records: list[dict]) -> tuple[list[str], list[list[str]]]:
-    header = (["mothers", "rows read", "total s"] + [f"{STAGE_TITLES[s]} s" for s in STAGES]
-              + ["peak GB", "rows/s", "synth s", "mother records", "plain Splink s",
-                 "linkage/plain", "pairs/plain"])
+    header = (["mothers", "rows read", "total s", "s per 1k mothers"] + [f"{STAGE_TITLES[s]} s" for s in STAGES]
+              + ["peak GB", "rows/s", "synth s", "mother records", "trawl mother linkage s", "plain Splink s",
+                 "linkage/plain", "plain Splink peak GB"])
     rows = []
     for r in records:
         stages = r["stages"]
-        linkage = stages["linkage_pairs"] + stages["clustering"]
         plain = r.get("plain_splink_seconds")
-        rows.append([f"{r['size']:,}", f"{r.get('rows_read', 0):,}", f"{r['total_seconds']:.1f}"]
+        rows.append([f"{r['size']:,}", f"{r.get('rows_read', 0):,}", f"{r['total_seconds']:.1f}",
+                     f"{1000 * r['total_seconds'] / r['size']:.2f}"]
                     + [f"{stages[s]:.1f}" for s in STAGES]
                     + [f"{r['peak_gb']:.2f}",
                        f"{r.get('rows_read', 0) / r['total_seconds']:,.0f}",
                        f"{r['synth_seconds']:.1f}",
                        f"{r.get('mother_records', 0):,}",
+                       f"{r['mother_linkage_seconds']:.1f}",
                        f"{plain:.1f}" if plain else "-",
-                       f"{linkage / plain:.1f}x" if plain else "-",
-                       f"{stages['linkage_pairs'] / plain:.1f}x" if plain else "-"])
+                       f"{r['mother_linkage_seconds'] / plain:.2f}x" if plain else "-",
+                       f"{r['plain_splink_peak_gb']:.2f}" if plain else "-"])
     return header, rows
+
+
+def _run_child(args: list[str], log: Path, timeout: float | None) -> str:
+    """Run this script as a child process; "ok", "failed (exit N)" or "timed out"."""
+    with log.open("a") as sink:
+        try:
+            code = subprocess.run([sys.executable, __file__, *args], cwd=REPO_ROOT, stdout=sink,
+                                  stderr=subprocess.STDOUT, timeout=timeout).returncode
+        except subprocess.TimeoutExpired:
+            return "timed out"
+    return "ok" if code == 0 else f"failed (exit {code})"
 
 
 def main() -> None:
@@ -166,11 +199,18 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="+", type=int, default=[2000, 20000], help="mothers per synth run")
     parser.add_argument("--out", type=Path, default=Path("/tmp/trawl_pipeline_scale"),
                         help="work folder for extracts and warehouses")
+    parser.add_argument("--linkage-config", type=Path, help="linkage settings (engine...); default config/linkage.yaml")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the plain Splink comparison")
+    parser.add_argument("--baseline-timeout", type=float, default=1800, help="seconds before the baseline is stopped")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--baseline-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     out = args.out.resolve()
     if args.child is not None:
-        child(args.child, out)
+        child(args.child, out, args.linkage_config)
+        return
+    if args.baseline_child is not None:
+        baseline_child(args.baseline_child, out)
         return
 
     records = []
@@ -178,18 +218,29 @@ def main() -> None:
         print(f"mothers={size:,} ...", flush=True)
         log = out / f"{size}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
-        with log.open("w") as sink:
-            code = subprocess.run([sys.executable, __file__, "--child", str(size), "--out", str(out)],
-                                  cwd=REPO_ROOT, stdout=sink, stderr=subprocess.STDOUT).returncode
-        result_file = out / str(size) / "result.json"
-        if code != 0 or not result_file.exists():
-            print(f"  failed (exit {code}); see {log}", flush=True)
+        log.write_text("")
+        work = out / str(size)
+        for stale in ("result.json", "baseline.json"):
+            (work / stale).unlink(missing_ok=True)
+        config = ["--linkage-config", str(args.linkage_config.resolve())] if args.linkage_config else []
+        outcome = _run_child(["--child", str(size), "--out", str(out), *config], log, None)
+        result_file = work / "result.json"
+        if outcome != "ok" or not result_file.exists():
+            print(f"  pipeline {outcome}; see {log}", flush=True)
             continue
         record = json.loads(result_file.read_text())
         if not record["success"]:
             print(f"  the run did not succeed; see {log}", flush=True)
+        print(f"  pipeline: {record['total_seconds']:.1f}s, peak {record['peak_gb']:.2f} GB", flush=True)
+        if record["success"] and not args.no_baseline:
+            outcome = _run_child(["--baseline-child", str(size), "--out", str(out)], log, args.baseline_timeout)
+            if outcome == "ok":
+                record.update(json.loads((work / "baseline.json").read_text()))
+                print(f"  plain Splink: {record['plain_splink_seconds']:.1f}s, "
+                      f"peak {record['plain_splink_peak_gb']:.2f} GB", flush=True)
+            else:
+                print(f"  plain Splink {outcome}; see {log}", flush=True)
         records.append(record)
-        print(f"  done: {record['total_seconds']:.1f}s, peak {record['peak_gb']:.2f} GB", flush=True)
 
     header, rows = table(records)
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(header)]
@@ -197,14 +248,17 @@ def main() -> None:
     for row in rows:
         print("  ".join(c.rjust(w) for c, w in zip(row, widths)))
 
+    command = " ".join(["--sizes", *map(str, args.sizes)]
+                       + (["--linkage-config", str(args.linkage_config)] if args.linkage_config else [])
+                       + (["--no-baseline"] if args.no_baseline else []))
     lines = ["# Pipeline scale", "", f"Machine: {machine()}.", "",
-             "Command: `.venv/bin/python benchmarks/pipeline_scale.py --sizes "
-             + " ".join(str(s) for s in args.sizes) + "` (`trawl synth` seed 1, one fresh process per size, "
-             "ephemeral Dagster instance). Stage seconds are summed step wall times (STEP_START to "
-             "STEP_SUCCESS); \"checks\" are separate asset-check steps. Peak GB is the child process's "
-             "max RSS after the pipeline, before the baseline. Plain Splink is "
-             "`linkage_baselines.plain_splink_links` on the same mother records; linkage/plain = "
-             "(linkage train+predict + clustering) / plain, pairs/plain = linkage train+predict / plain.", "",
+             f"Command: `.venv/bin/python benchmarks/pipeline_scale.py {command}` (`trawl synth` seed 1, one "
+             "fresh process per size for the pipeline and another for the baseline, ephemeral Dagster instance). "
+             "Stage seconds are summed step wall times (STEP_START to STEP_SUCCESS); \"checks\" are separate "
+             "asset-check steps. Peak GB is the pipeline process's max RSS. trawl mother linkage = the "
+             "`linkage_mother_pairs` step (profiles, training, prediction) + `linkage_mother_clusters`; plain "
+             "Splink = `linkage_baselines.plain_splink` (train, predict, cluster) on the same mother records, "
+             "in its own process; linkage/plain is their ratio.", "",
              "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     RESULTS_MD.write_text("\n".join(lines) + "\n")

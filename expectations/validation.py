@@ -8,7 +8,12 @@ that raised keeps no message or traceback, because those can quote a value.
 
 import datetime
 import operator
+import warnings
 from dataclasses import dataclass
+
+# GX imports pyspark (installed for the Spark linkage engine) if it is there, and pyspark warns
+# on every import that it does not yet fully support pandas 3; GX never uses it here.
+warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
 
 import great_expectations as gx
 import great_expectations.expectations as gxe

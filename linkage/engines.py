@@ -100,7 +100,7 @@ def withholding_messages(function):
             return function(*args, **kwargs)
         except LinkageEngineError:
             raise
-        except Exception as error:  # noqa: BLE001 - Py4J, Spark, DuckDB and Splink errors alike
+        except Exception as error:  # Py4J, Spark, DuckDB and Splink errors alike
             failed = type(error).__name__
         # Raised outside the except block so the original message is not chained onto it.
         raise LinkageEngineError(

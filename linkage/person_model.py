@@ -26,6 +26,9 @@ from linkage.engines import splink_session, withholding_messages
 from linkage.settings import LinkageSettings
 
 PARAMETERS = {"m_probability", "u_probability", "probability_two_random_records_match"}
+# Columns of a profile used only to choose which pairs to score (see _settings), not compared.
+BLOCKING_KEY_COLUMNS = ("given_names", "birth_parts", "dob_forename_tokens", "dob_surname_tokens",
+                        "name_birth_month_tokens", "name_partner_tokens")
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ class Dialect:
     transform: str
     lambda_: str  # format with v (variable) and body
     jaro_winkler: str
-    damerau_levenshtein: str
+    slips: str  # keying edits between two YYYYMMDD strings, exact up to 1; format with a and b
     yyyymmdd: str  # format with d
     first: str  # the first element of a list, NULL if empty; format with c
 
@@ -58,12 +61,15 @@ class Dialect:
 DIALECTS = {
     "duckdb": Dialect(size="len", overlap="list_has_any", list_max="list_max", list_min="list_min",
                       transform="list_transform", lambda_="lambda {v}: {body}",
-                      jaro_winkler="jaro_winkler_similarity", damerau_levenshtein="damerau_levenshtein",
+                      jaro_winkler="jaro_winkler_similarity",
+                      # Damerau-Levenshtein is slow, and between two 8-digit strings it is 1 only
+                      # where the Hamming distance is 1 or (an adjacent swap) 2: asked only then.
+                      slips="case when hamming({a}, {b}) = 2 then damerau_levenshtein({a}, {b}) else hamming({a}, {b}) end",
                       yyyymmdd="strftime({d}, '%Y%m%d')", first="{c}[1]"),
     # jaro_winkler and damerau_levenshtein are the Scala functions shipped with Splink.
     "spark": Dialect(size="size", overlap="arrays_overlap", list_max="array_max", list_min="array_min",
                      transform="transform", lambda_="{v} -> {body}",
-                     jaro_winkler="jaro_winkler", damerau_levenshtein="damerau_levenshtein",
+                     jaro_winkler="jaro_winkler", slips="damerau_levenshtein({a}, {b})",
                      yyyymmdd="date_format({d}, 'yyyyMMdd')", first="try_element_at({c}, 1)"),
 }
 
@@ -87,7 +93,7 @@ def _best_similarity(sql: Dialect, column: str) -> str:
 
 def _fewest_keying_slips(sql: Dialect, column: str) -> str:
     """The fewest keying edits between any two dates (as YYYYMMDD) across the two lists."""
-    distance = f"{sql.damerau_levenshtein}({sql.yyyymmdd.format(d='a')}, {sql.yyyymmdd.format(d='b')})"
+    distance = sql.slips.format(a=sql.yyyymmdd.format(d="a"), b=sql.yyyymmdd.format(d="b"))
     inner = sql.each(f"{column}_r", "b", distance)
     return f"{sql.list_min}({sql.each(f'{column}_l', 'a', f'{sql.list_min}({inner})')})"
 
@@ -171,8 +177,7 @@ def _settings(role: str, sql: Dialect) -> SettingsCreator:
             block_on("dob_surname_tokens", arrays_to_explode=["dob_surname_tokens"]),
             block_on("name_birth_month_tokens", arrays_to_explode=["name_birth_month_tokens"]),
             block_on("cafcass_ids", arrays_to_explode=["cafcass_ids"]),
-            CustomRule(f"l.name_tokens = r.name_tokens and ({sql.size}(l.dobs) = 0 or {sql.size}(r.dobs) = 0)",
-                       arrays_to_explode=["name_tokens"]),
+            block_on("name_partner_tokens", arrays_to_explode=["name_partner_tokens"]),
         ],
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=True,
@@ -195,9 +200,10 @@ def train_and_predict(profiles: pa.Table, role: str, settings: LinkageSettings) 
             [" and ".join(blocks.values())], recall=settings.deterministic_rules_recall
         )
         # Every sampled pair counts (no early stop once each level has 100): where the stop falls
-        # depends on the engine's hash function, and the model must not depend on the engine.
+        # depends on the engine's hash function, and the model must not depend on the engine. The
+        # sample is bounded by u_max_pairs, so it is compared in one chunk.
         trainer.training.estimate_u_using_random_sampling(
-            max_pairs=settings.u_max_pairs, seed=settings.seed, min_count_per_level=None)
+            max_pairs=settings.u_max_pairs, seed=settings.seed, min_count_per_level=None, num_chunks=1)
         # Blocks written on the compared columns, so Splink knows which comparison each one fixes
         # and leaves it out of that block's estimates.
         not_trained = []

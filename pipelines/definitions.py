@@ -21,13 +21,36 @@ from sources.landing import LandingFolder
 DEFAULT_LANDING = "data/landing"
 DEFAULT_WAREHOUSE = "data/trawl.duckdb"
 
-# One process for the whole run: a DuckDB file takes one writer process at a time.
-trawl_job = dg.define_asset_job(
-    "trawl",
-    selection=dg.AssetSelection.all(),
-    executor_def=dg.in_process_executor,
-    description="Read every extract, validate, stage and quarantine, then build the warehouse tables.",
-)
+# How the job's steps run, chosen by TRAWL_EXECUTOR (Dagster's own executors):
+#   in_process    one process for the whole run (the default; the CLI always runs this way)
+#   multiprocess  each step in its own process, so a step that crashes cannot take the run
+#                 with it; warehouse steps still run one at a time (the "warehouse" pool)
+#   k8s           each step in its own Kubernetes pod (needs dagster-k8s; see docs/scale.md)
+EXECUTORS = ("in_process", "multiprocess", "k8s")
+
+
+def trawl_executor(name: str | None = None) -> dg.ExecutorDefinition:
+    name = (name or os.environ.get("TRAWL_EXECUTOR") or "in_process").lower()
+    if name == "in_process":
+        return dg.in_process_executor
+    if name == "multiprocess":
+        return dg.multiprocess_executor
+    if name == "k8s":
+        try:
+            from dagster_k8s import k8s_job_executor
+        except ImportError:
+            raise RuntimeError("TRAWL_EXECUTOR=k8s needs dagster-k8s (pip install -e '.[k8s]')") from None
+        return k8s_job_executor
+    raise RuntimeError(f"TRAWL_EXECUTOR must be one of {', '.join(EXECUTORS)}, not {name!r}")
+
+
+def trawl_job(executor: dg.ExecutorDefinition):
+    return dg.define_asset_job(
+        "trawl",
+        selection=dg.AssetSelection.all(),
+        executor_def=executor,
+        description="Read every extract, validate, stage and quarantine, then build the warehouse tables.",
+    )
 
 
 def build_definitions(
@@ -45,12 +68,16 @@ def build_definitions(
     linkage_config = linkage_config or os.environ.get("TRAWL_LINKAGE_CONFIG")
     outputs = outputs or os.environ.get("TRAWL_OUTPUTS") or Path(warehouse).parent / "outputs"
     Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
-    sensors, schedules = build_automation(trawl_job)
+    executor = trawl_executor()
+    job = trawl_job(executor)
+    sensors, schedules = build_automation(job)
     return dg.Definitions(
         # Every asset and check defined in a module of the assets/ package, by stage.
         assets=dg.load_assets_from_package_module(assets),
         asset_checks=dg.load_asset_checks_from_package_module(assets),
-        jobs=[trawl_job],
+        jobs=[job],
+        # Also for runs of a few assets launched from the web UI ("Materialize").
+        executor=executor,
         sensors=sensors,
         schedules=schedules,
         resources={

@@ -47,9 +47,11 @@ select
     coalesce(p.tokens, []) as partner_tokens,
     -- Blocking keys. Pairs are scored only if they share one: a date of birth (either way round)
     -- with a forename (or its nickname group) or with a surname; a forename and surname with the
-    -- year and month, or the month and day, of birth (a slip in the other part); names alone
-    -- only for nodes with no date of birth. A date of birth alone would pair up every woman
-    -- born on one day, nearly all of them strangers.
+    -- year and month, or the month and day, of birth (a slip in the other part); a forename and
+    -- surname with the other parent (which finds her where no date of birth was recorded); and a
+    -- Cafcass id (the model's rule). A date of birth alone would pair up every woman born on one
+    -- day, and names alone every Sarah Smith: nearly all of them strangers, and at 200,000
+    -- mothers millions of pairs.
     list_sort(list_distinct(list_concat(
         list_transform(dobs, lambda d: strftime(d, '%Y-%m-%d')),
         list_filter(list_transform(dobs, lambda d: strftime(dob_swapped(d), '%Y-%m-%d')), lambda d: d is not null)
@@ -58,11 +60,11 @@ select
         list_transform(given_names, lambda f: d || '|' || f))))) as dob_forename_tokens,
     list_sort(list_distinct(flatten(list_transform(dob_tokens, lambda d:
         list_transform(surnames, lambda s: d || '|' || s))))) as dob_surname_tokens,
+    list_distinct(flatten(list_transform(dobs, lambda d: [strftime(d, 'ym %Y-%m'), strftime(d, 'md %m-%d')])))
+        as birth_parts,
     list_sort(list_distinct(flatten(list_transform(given_names, lambda f: flatten(list_transform(surnames, lambda s:
-        list_transform(list_distinct(flatten(list_transform(dobs, lambda d: [strftime(d, 'ym %Y-%m'), strftime(d, 'md %m-%d')]))),
-            lambda part: f || '|' || s || '|' || part))))))) as name_birth_month_tokens,
-    list_sort(list_distinct(flatten(list_transform(forenames, lambda f:
-        list_transform(surnames, lambda s: f || '|' || s))))) as name_tokens
+        list_transform(birth_parts, lambda part: f || '|' || s || '|' || part))))))) as name_birth_month_tokens,
+    list_sort(list_distinct(flatten(list_transform(forenames, lambda f: flatten(list_transform(surnames, lambda s:
+        list_transform(partner_tokens, lambda p: f || '|' || s || '|' || p))))))) as name_partner_tokens
 from nodes n
-left join partner_tokens p using (node_id)
-order by node_id;
+left join partner_tokens p using (node_id);

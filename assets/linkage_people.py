@@ -7,6 +7,7 @@ saved with the run, pairs are predicted with that saved model, clerical decision
 records are clustered once per role, and only then are keys published.
 """
 
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -112,6 +113,7 @@ def build_role_assets(role: str, upstream: list) -> tuple[dg.AssetsDefinition, d
         context: dg.AssetExecutionContext, duckdb: DuckDBResource, outputs: OutputFolder, linkage: LinkageConfig
     ) -> dg.MaterializeResult:
         settings = linkage.settings()
+        started = time.perf_counter()
         with duckdb.get_connection() as conn:
             run_sql_file(conn, SQL_DIR / f"linkage_{role}_partners.sql")
             run_sql_file(conn, SQL_DIR / "linkage_person_profiles.sql", role=role)
@@ -119,6 +121,9 @@ def build_role_assets(role: str, upstream: list) -> tuple[dg.AssetsDefinition, d
             conn.execute(f"create or replace table linkage.{role}_profiles as "
                          f"select * exclude ({', '.join(BLOCKING_KEY_COLUMNS)}) from person_profiles")
             profiles = conn.sql("select * from person_profiles order by node_id").to_arrow_table()
+        profiled = time.perf_counter() - started
+        context.log.info(f"{role}s: {profiles.num_rows:,} profiles built in {profiled:.1f}s; training and scoring "
+                         f"pairs on {settings.engine.name}")
         model = train_and_predict(profiles, role, settings)
         for block in model.blocks_not_trained:
             context.log.warning(f"{role}s: too few pairs with the {block} to learn from; the model keeps the "
@@ -136,6 +141,9 @@ def build_role_assets(role: str, upstream: list) -> tuple[dg.AssetsDefinition, d
             "pairs_scored": model.predictions.num_rows,
             "probability_two_random_records_match": model.probability_two_random_records_match,
             "training_blocks_not_trained": dg.MetadataValue.json(model.blocks_not_trained),
+            "seconds": dg.MetadataValue.json({"profiles": round(profiled, 2),
+                                              "training": round(model.training_seconds, 2),
+                                              "prediction": round(model.prediction_seconds, 2)}),
             "settings": dg.MetadataValue.json(settings.as_metadata()),
         })
 

@@ -14,6 +14,7 @@ date of birth; same forename and surname), each estimating what the other block 
 import hashlib
 import json
 import logging
+import time
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -38,6 +39,8 @@ class TrainedModel:
     sha256: str
     probability_two_random_records_match: float
     blocks_not_trained: list[str]  # training blocks too small to estimate from (see train_and_predict)
+    training_seconds: float
+    prediction_seconds: float
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,7 @@ def train_and_predict(profiles: pa.Table, role: str, settings: LinkageSettings) 
     """Train on the profiles, save the model, and score with the saved model every blocked pair
     at or above the review band, on the configured engine."""
     role_settings = settings.role(role)
+    started = time.perf_counter()
     with splink_session(settings.engine) as session:
         sql = DIALECTS[session.dialect]
         profiles_table = session.db_api.register(profiles, table_name=f"{role}_profiles")
@@ -220,6 +224,7 @@ def train_and_predict(profiles: pa.Table, role: str, settings: LinkageSettings) 
                     raise
                 not_trained.append(name)
         model = _rounded(trainer.misc.save_model_to_json())
+        trained = time.perf_counter()
         predictor = Linker(profiles_table, model, log_level=logging.WARNING)
         predictions = predictor.inference.predict(
             threshold_match_probability=min(role_settings.review_low, role_settings.match_threshold)
@@ -233,6 +238,8 @@ def train_and_predict(profiles: pa.Table, role: str, settings: LinkageSettings) 
         sha256=hashlib.sha256(model_json.encode()).hexdigest(),
         probability_two_random_records_match=model["probability_two_random_records_match"],
         blocks_not_trained=not_trained,
+        training_seconds=trained - started,
+        prediction_seconds=time.perf_counter() - trained,
     )
 
 

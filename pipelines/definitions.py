@@ -25,7 +25,7 @@ DEFAULT_WAREHOUSE = "data/trawl.duckdb"
 #   in_process    one process for the whole run (the default; the CLI always runs this way)
 #   multiprocess  each step in its own process, so a step that crashes cannot take the run
 #                 with it; warehouse steps still run one at a time (the "warehouse" pool)
-#   k8s           each step in its own Kubernetes pod (needs dagster-k8s; see docs/scale.md)
+#   k8s           each step in its own Kubernetes pod (dagster-k8s; see docs/scale.md)
 EXECUTORS = ("in_process", "multiprocess", "k8s")
 
 
@@ -39,7 +39,7 @@ def trawl_executor(name: str | None = None) -> dg.ExecutorDefinition:
         try:
             from dagster_k8s import k8s_job_executor
         except ImportError:
-            raise RuntimeError("TRAWL_EXECUTOR=k8s needs dagster-k8s (pip install -e '.[k8s]')") from None
+            raise RuntimeError("TRAWL_EXECUTOR=k8s needs dagster-k8s (pip install -r requirements.lock)") from None
         return k8s_job_executor
     raise RuntimeError(f"TRAWL_EXECUTOR must be one of {', '.join(EXECUTORS)}, not {name!r}")
 

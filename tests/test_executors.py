@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines.definitions import trawl_executor
+from pipelines.definitions import build_definitions, trawl_executor
 from sources.synth import generate
 
 from conftest import query
@@ -57,9 +57,12 @@ def test_multiprocess_steps_write_the_warehouse_one_at_a_time(tmp_path: Path):
     assert query(warehouse, "select count(*) from raw.legal")[0][0] > 0
 
 
-def test_executor_names_are_checked(monkeypatch):
+def test_executor_is_chosen_by_name(tmp_path: Path, monkeypatch):
     assert trawl_executor().name == "in_process"
-    monkeypatch.setenv("TRAWL_EXECUTOR", "multiprocess")
-    assert trawl_executor().name == "multiprocess"
+    monkeypatch.setenv("TRAWL_WAREHOUSE", str(tmp_path / "trawl.duckdb"))
+    monkeypatch.setenv("TRAWL_EXECUTOR", "k8s")  # a pod per step; loading needs no cluster
+    definitions = build_definitions()
+    dg.Definitions.validate_loadable(definitions)
+    assert definitions.resolve_job_def("trawl").executor_def.name == "k8s"
     with pytest.raises(RuntimeError, match="TRAWL_EXECUTOR must be one of in_process, multiprocess, k8s"):
         trawl_executor("threads")

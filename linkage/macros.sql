@@ -35,3 +35,18 @@ create or replace macro child_agreement(a, b) as
 create or replace macro age_in_years(dob, on_date) as
     year(on_date) - year(dob)
     - case when month(on_date) < month(dob) or (month(on_date) = month(dob) and day(on_date) < day(dob)) then 1 else 0 end;
+
+-- Sticky anchors (sets' and people's keys survive from run to run): given `offered`, a table of
+-- (cluster_id, anchor, records_carrying, holds_anchor_record), one row for each old anchor some
+-- of a new cluster's records carried, each old anchor goes to one cluster (the one holding the
+-- anchor record, else the one most of its records went to), and a cluster offered several keeps
+-- the one most of its records carried.
+create or replace macro kept_anchors(offered) as table
+with claimed as (
+    select * from query_table(offered)
+    qualify row_number() over (
+        partition by anchor order by holds_anchor_record desc, records_carrying desc, cluster_id) = 1
+)
+select cluster_id, anchor from claimed
+qualify row_number() over (
+    partition by cluster_id order by holds_anchor_record desc, records_carrying desc, anchor) = 1;

@@ -24,16 +24,7 @@ offered as (
     join previous_anchors p using (record_id)
     group by c.cluster_id, p.anchor_record_id
 ),
-claimed as (
-    select * from offered
-    qualify row_number() over (
-        partition by anchor order by holds_anchor_record desc, records_carrying desc, cluster_id) = 1
-),
-kept as (
-    select cluster_id, anchor from claimed
-    qualify row_number() over (
-        partition by cluster_id order by holds_anchor_record desc, records_carrying desc, anchor) = 1
-),
+kept as (select * from kept_anchors('offered')),
 anchors as (
     select c.cluster_id,
         coalesce(any_value(k.anchor), first(c.record_id order by c.event_date nulls last, c.source_rank, c.record_id))

@@ -21,16 +21,7 @@ offered as (
     join previous_set_anchors p using (source, source_case_ref)
     group by m.cluster_id, p.set_anchor
 ),
-claimed as (
-    select * from offered
-    qualify row_number() over (
-        partition by anchor order by holds_anchor_record desc, records_carrying desc, cluster_id) = 1
-),
-kept as (
-    select cluster_id, anchor from claimed
-    qualify row_number() over (
-        partition by cluster_id order by holds_anchor_record desc, records_carrying desc, anchor) = 1
-),
+kept as (select * from kept_anchors('offered')),
 anchored as (
     select m.cluster_id,
         coalesce(any_value(k.anchor), first(m.reference order by m.source_rank, m.source_case_ref)) as set_anchor,

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
@@ -32,6 +32,8 @@ class SparkSettings:
     # parquet and checkpoint write them under checkpoint_dir, which must be access-controlled.
     break_lineage: str = "persist"
     checkpoint_dir: str = ""
+    # Any other Spark properties (spark.executor.memory, spark.kubernetes.namespace...).
+    conf: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,8 @@ def spark_session(settings: SparkSettings):
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.local.dir", _private_scratch())
     )
+    for name, value in settings.conf.items():
+        builder = builder.config(name, str(value))
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     if settings.checkpoint_dir:

@@ -23,9 +23,12 @@ COMPARED_TABLES = [
 
 def _linkage_config(tmp_path: Path, engine: str) -> Path:
     config = yaml.safe_load(LINKAGE_CONFIG.read_text())
-    # Two cores and two partitions: on a few hundred profiles, Spark's per-task overhead dominates.
-    config["engine"] = {"name": engine, "spark": {"master": "local[2]", "shuffle_partitions": 2,
-                                                  "driver_memory": "1g"}}
+    # Two cores, one partition, no code generation or adaptive planning: on a few hundred
+    # profiles, Spark's overheads (tasks, planning and compiling each query) are most of the time.
+    config["engine"] = {"name": engine, "spark": {"master": "local[2]", "shuffle_partitions": 1,
+                                                  "driver_memory": "1g",
+                                                  "conf": {"spark.sql.codegen.wholeStage": "false",
+                                                           "spark.sql.adaptive.enabled": "false"}}}
     path = tmp_path / f"linkage_{engine}.yaml"
     path.write_text(yaml.safe_dump(config))
     return path

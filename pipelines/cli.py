@@ -57,7 +57,8 @@ def run_trawl(
         shutil.copyfile(warehouse, building)
     succeeded = False
     try:
-        defs = build_definitions(landing, building, column_mappings, sql_sources, linkage_config=linkage_config)
+        defs = build_definitions(landing, building, column_mappings, sql_sources, linkage_config=linkage_config,
+                                 run_copies=False)  # this function makes the copy itself
         result = defs.resolve_job_def("trawl").execute_in_process(
             instance=instance or dg.DagsterInstance.get(),
             raise_on_error=False,

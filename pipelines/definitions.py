@@ -14,6 +14,7 @@ import assets
 from linkage.pseudonyms import Pseudonymiser
 from linkage.settings import LinkageConfig
 from pipelines.automation import build_automation
+from pipelines.warehouse_copies import RunCopyWarehouse, build_copy_sensors
 from publish.output_folder import OutputFolder
 from publish.trawl_window import TrawlWindow
 from sources.landing import LandingFolder
@@ -60,7 +61,10 @@ def build_definitions(
     sql_sources: str | Path | None = None,
     outputs: str | Path | None = None,
     linkage_config: str | Path | None = None,
+    run_copies: bool = True,
 ) -> dg.Definitions:
+    """With run_copies, each run writes a copy of the warehouse that replaces it only if the run
+    succeeds (pipelines/warehouse_copies.py); `trawl run` makes its own copy and turns this off."""
     landing = landing or os.environ.get("TRAWL_LANDING", DEFAULT_LANDING)
     warehouse = warehouse or os.environ.get("TRAWL_WAREHOUSE", DEFAULT_WAREHOUSE)
     column_mappings = column_mappings or os.environ.get("TRAWL_COLUMN_MAPPINGS")
@@ -71,6 +75,8 @@ def build_definitions(
     executor = trawl_executor()
     job = trawl_job(executor)
     sensors, schedules = build_automation(job)
+    if run_copies:
+        sensors += build_copy_sensors(warehouse)
     return dg.Definitions(
         # Every asset and check defined in a module of the assets/ package, by stage.
         assets=dg.load_assets_from_package_module(assets),
@@ -81,7 +87,7 @@ def build_definitions(
         sensors=sensors,
         schedules=schedules,
         resources={
-            "duckdb": DuckDBResource(database=str(warehouse)),
+            "duckdb": (RunCopyWarehouse if run_copies else DuckDBResource)(database=str(warehouse)),
             "landing": LandingFolder(
                 path=str(landing),
                 column_mappings=str(column_mappings) if column_mappings else None,

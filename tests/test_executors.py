@@ -12,6 +12,7 @@ import dagster as dg
 import pytest
 
 from pipelines.definitions import build_definitions, trawl_executor
+from pipelines.warehouse_copies import promote
 from sources.synth import generate
 
 from conftest import query
@@ -54,7 +55,11 @@ def test_multiprocess_steps_write_the_warehouse_one_at_a_time(tmp_path: Path):
     assert len(processes) == len(WAREHOUSE_STEPS)  # a process per step
     ordered = sorted(spans.values())
     assert all(earlier[1] <= later[0] for earlier, later in zip(ordered, ordered[1:]))  # never two at once
+    # Both steps wrote one copy of the warehouse, which the run-status sensor (not running here:
+    # no daemon) would swap in.
+    assert promote(warehouse, run.run_id)
     assert query(warehouse, "select count(*) from raw.legal")[0][0] > 0
+    assert query(warehouse, "select count(*) from raw.court")[0][0] > 0
 
 
 def test_executor_is_chosen_by_name(tmp_path: Path, monkeypatch):

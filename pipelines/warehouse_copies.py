@@ -1,0 +1,108 @@
+"""The last good warehouse survives runs that Dagster launches (web UI, sensor, schedule), as it
+does `trawl run`: such a run writes a copy of it, `<warehouse>.run-<run id>`, and the copy is
+swapped in only when the whole run succeeded, blocking checks included. A failed or cancelled
+run's copy is removed.
+
+`trawl run` and `trawl demo` make their own copy (pipelines/cli.py) and use the plain resource.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+from pydantic import PrivateAttr
+
+
+def run_copy(warehouse: str | Path, run_id: str) -> Path:
+    return Path(f"{warehouse}.run-{run_id}")
+
+
+class RunCopyWarehouse(DuckDBResource):
+    """DuckDBResource whose connections open the run's copy of `database`."""
+
+    _run_database: str | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        if context.run_id is None:  # outside a run (a sensor reading the path): the warehouse itself
+            return
+        copy = run_copy(self.database, context.run_id)
+        if not copy.exists():
+            _copy_once(Path(self.database), copy)
+        self._run_database = str(copy)
+
+    @property
+    def path(self) -> str:
+        return self._run_database or self.database
+
+    def get_connection(self):
+        return DuckDBResource(database=self.path, connection_config=self.connection_config).get_connection()
+
+
+def _copy_once(warehouse: Path, copy: Path) -> None:
+    """Copy the last good warehouse for this run. Each step of a multiprocess run sets the
+    resource up in its own process: the copy is made aside and linked into place, so only the
+    first one lands and no step ever reopens a copy another step has written to."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    aside = copy.with_name(f"{copy.name}.{os.getpid()}")
+    if warehouse.exists():
+        shutil.copyfile(warehouse, aside)
+    else:
+        duckdb.connect(str(aside)).close()  # the first run: an empty warehouse
+    try:
+        os.link(aside, copy)
+    except FileExistsError:
+        pass
+    finally:
+        aside.unlink()
+
+
+def _remove(copy: Path) -> None:
+    for file in (copy, copy.with_name(copy.name + ".wal")):
+        file.unlink(missing_ok=True)
+
+
+def promote(warehouse: Path, run_id: str) -> bool:
+    """Swap a succeeded run's copy in for the warehouse; False if the run left no copy."""
+    copy = run_copy(warehouse, run_id)
+    if not copy.exists():
+        return False
+    with duckdb.connect(str(copy)) as conn:
+        conn.execute("checkpoint")  # fold the write-ahead log into the file before it moves
+    os.replace(copy, warehouse)
+    _remove(copy)  # a .wal left empty by the checkpoint
+    return True
+
+
+def build_copy_sensors(warehouse: str | Path) -> list[dg.SensorDefinition]:
+    """Sensors (running by default: without them no launched run would ever be promoted) that
+    promote a succeeded run's copy and remove a failed or cancelled one's."""
+    warehouse = Path(warehouse)
+
+    @dg.run_status_sensor(
+        run_status=dg.DagsterRunStatus.SUCCESS,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Swaps a succeeded run's copy of the warehouse in for the last good one.",
+    )
+    def promote_succeeded_run(context: dg.RunStatusSensorContext):
+        if promote(warehouse, context.dagster_run.run_id):
+            context.log.info(f"run {context.dagster_run.run_id}: its warehouse is now the last good one")
+
+    @dg.run_failure_sensor(
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Removes a failed run's copy of the warehouse: the last good one stays as it was.",
+    )
+    def discard_failed_run(context: dg.RunFailureSensorContext):
+        _remove(run_copy(warehouse, context.dagster_run.run_id))
+
+    @dg.run_status_sensor(
+        run_status=dg.DagsterRunStatus.CANCELED,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Removes a cancelled run's copy of the warehouse.",
+    )
+    def discard_cancelled_run(context: dg.RunStatusSensorContext):
+        _remove(run_copy(warehouse, context.dagster_run.run_id))
+
+    return [promote_succeeded_run, discard_failed_run, discard_cancelled_run]

@@ -1,7 +1,8 @@
 """`trawl purge`: remove personal data past its retention period, keep the aggregates.
 
 Personal data lives in the landing folder (the extracts), in the warehouse schemas raw,
-staging, quarantine and linkage, and in the restricted folder (review queue, models).
+staging, quarantine and linkage, in the restricted folder (review queue, models), and in any
+copy of the warehouse a run left beside it.
 Pseudonymous `core` tables and `marts` aggregates are kept, so published figures can
 still be reproduced and explained after the personal data has gone.
 """
@@ -35,13 +36,13 @@ def purge(
     warehouse's last load is older than the period (a warehouse refreshed since keeps them)."""
     cutoff = time.time() - older_than_days * 86400
     report = PurgeReport()
-    for folder in (landing, restricted):
-        if folder is None:
-            continue
-        for path in _old_files(folder, cutoff):
-            report.files_removed.append(str(path))
-            if not dry_run:
-                path.unlink()
+    # Beside the warehouse: copies that Dagster-launched runs left unpromoted (pipelines/warehouse_copies.py).
+    run_copies = [p for p in warehouse.parent.glob(f"{warehouse.name}.run-*") if p.stat().st_mtime < cutoff]
+    old_files = [path for folder in (landing, restricted) if folder is not None for path in _old_files(folder, cutoff)]
+    for path in [*old_files, *sorted(run_copies)]:
+        report.files_removed.append(str(path))
+        if not dry_run:
+            path.unlink()
 
     if warehouse.exists():
         with duckdb.connect(str(warehouse)) as conn:

@@ -17,10 +17,16 @@ def test_purge_removes_old_personal_data_and_keeps_aggregates(landing, warehouse
         conn.execute("create table marts.prevalence_by_year as select '2019/20' as financial_year, 1 as sets")
     two_years_ago = time.time() - 730 * 86400
     os.utime(old, (two_years_ago, two_years_ago))
+    # A copy a launched run left unpromoted (its sensor was off) holds personal data too.
+    stale_copy, fresh_copy = (warehouse.with_name(f"{warehouse.name}.run-{run}") for run in ("r1", "r2"))
+    for copy in (stale_copy, fresh_copy):
+        copy.write_bytes(warehouse.read_bytes())
+    os.utime(stale_copy, (two_years_ago, two_years_ago))
 
     # The warehouse was refreshed today: its personal tables stay; only the old extract goes.
     assert main(["purge", "--warehouse", str(warehouse), "--older-than", "365", "--landing", str(landing)]) == 0
     assert not old.exists() and new.exists()
+    assert not stale_copy.exists() and fresh_copy.exists()
     assert query(warehouse, "select count(*) from staging.legal") == [(2,)]
 
     # A warehouse not refreshed within the period loses every personal table, keeps the marts.

@@ -137,7 +137,10 @@ def spark_session(settings: SparkSettings):
     for name, value in settings.conf.items():
         builder = builder.config(name, str(value))
     spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel("ERROR")
+    # Off, not ERROR: a failed task's log line can quote the value it failed on, and the JVM
+    # writes to this process's stderr, which Dagster keeps with the run. Failures still surface
+    # as exceptions, withheld by withholding_messages.
+    spark.sparkContext.setLogLevel("OFF")
     if settings.checkpoint_dir:
         spark.sparkContext.setCheckpointDir(settings.checkpoint_dir)
     return spark

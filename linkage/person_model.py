@@ -88,17 +88,22 @@ def training_blocks(sql: Dialect) -> dict[str, str]:
     }
 
 
+def _closest(sql: Dialect, column: str, distance: str, aggregate: str) -> str:
+    """The closest pair across the two lists: `distance` (in a and b) over every pair, and its
+    `aggregate` (list_max for a similarity, list_min for an edit count)."""
+    inner = sql.each(f"{column}_r", "b", distance)
+    return f"{aggregate}({sql.each(f'{column}_l', 'a', f'{aggregate}({inner})')})"
+
+
 def _best_similarity(sql: Dialect, column: str) -> str:
     """The closest pair of names across the two lists (Jaro-Winkler)."""
-    inner = sql.each(f"{column}_r", "b", f"{sql.jaro_winkler}(a, b)")
-    return f"{sql.list_max}({sql.each(f'{column}_l', 'a', f'{sql.list_max}({inner})')})"
+    return _closest(sql, column, f"{sql.jaro_winkler}(a, b)", sql.list_max)
 
 
 def _fewest_keying_slips(sql: Dialect, column: str) -> str:
     """The fewest keying edits between any two dates (as YYYYMMDD) across the two lists."""
     distance = sql.slips.format(a=sql.yyyymmdd.format(d="a"), b=sql.yyyymmdd.format(d="b"))
-    inner = sql.each(f"{column}_r", "b", distance)
-    return f"{sql.list_min}({sql.each(f'{column}_l', 'a', f'{sql.list_min}({inner})')})"
+    return _closest(sql, column, distance, sql.list_min)
 
 
 def _missing(sql: Dialect, column: str) -> cll.CustomLevel:
@@ -110,6 +115,15 @@ def _missing(sql: Dialect, column: str) -> cll.CustomLevel:
 
 def _shared(sql: Dialect, column: str, label: str) -> cll.CustomLevel:
     return cll.CustomLevel(f"{sql.overlap}({column}_l, {column}_r)", label)
+
+
+def _shared_or_not(sql: Dialect, name: str, description: str, column: str, label: str) -> cl.CustomComparison:
+    """Not recorded on one side; a value in common; or both recorded and none in common."""
+    return cl.CustomComparison(
+        output_column_name=name,
+        comparison_description=description,
+        comparison_levels=[_missing(sql, column), _shared(sql, column, label), cll.ElseLevel()],
+    )
 
 
 def _comparisons(role: str, sql: Dialect) -> list[cl.CustomComparison]:
@@ -148,24 +162,10 @@ def _comparisons(role: str, sql: Dialect) -> list[cl.CustomComparison]:
                 cll.ElseLevel(),
             ],
         ),
-        cl.CustomComparison(
-            output_column_name="cafcass_id",
-            comparison_description="Cafcass person ids: shared, or both known and none shared",
-            comparison_levels=[_missing(sql, "cafcass_ids"), _shared(sql, "cafcass_ids", "shared Cafcass person id"),
-                               cll.ElseLevel()],
-        ),
-        cl.CustomComparison(
-            output_column_name="postcode",
-            comparison_description="Postcode districts",
-            comparison_levels=[_missing(sql, "postcodes"), _shared(sql, "postcodes", "shared postcode district"),
-                               cll.ElseLevel()],
-        ),
-        cl.CustomComparison(
-            output_column_name="partner",
-            comparison_description=f"The other parent: {partner}",
-            comparison_levels=[_missing(sql, "partner_tokens"), _shared(sql, "partner_tokens", f"same {partner}"),
-                               cll.ElseLevel()],
-        ),
+        _shared_or_not(sql, "cafcass_id", "Cafcass person ids: shared, or both known and none shared",
+                       "cafcass_ids", "shared Cafcass person id"),
+        _shared_or_not(sql, "postcode", "Postcode districts", "postcodes", "shared postcode district"),
+        _shared_or_not(sql, "partner", f"The other parent: {partner}", "partner_tokens", f"same {partner}"),
     ]
 
 

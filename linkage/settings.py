@@ -38,7 +38,10 @@ class LinkageSettings:
         return {"mother": self.mothers, "father": self.fathers}[role]
 
     def as_metadata(self) -> dict:
-        return asdict(self)
+        """For the run's metadata: extra Spark properties by name only (they can hold credentials)."""
+        metadata = asdict(self)
+        metadata["engine"]["spark"]["conf"] = sorted(self.engine.spark.conf)
+        return metadata
 
 
 def _role(entry: dict, name: str) -> RoleSettings:

@@ -14,6 +14,7 @@ from typing import get_args
 import dagster as dg
 import duckdb
 
+from pipelines.warehouse_copies import copy_database, remove_database, swap_in
 from publish.trawl_window import ALL_DATA, TrawlWindow, WindowKind
 from sources.layout import SOURCES
 
@@ -50,11 +51,9 @@ def run_trawl(
     from pipelines.definitions import build_definitions
 
     building = building_copy(warehouse)
-    _remove_database(building)  # left by a run that was killed
+    remove_database(building)  # left by a run that was killed
     if warehouse.exists():
-        with duckdb.connect(str(warehouse)) as conn:
-            conn.execute("checkpoint")  # fold any write-ahead log into the file before copying it
-        shutil.copyfile(warehouse, building)
+        copy_database(warehouse, building)
     succeeded = False
     try:
         defs = build_definitions(landing, building, column_mappings, sql_sources, linkage_config=linkage_config,
@@ -69,19 +68,14 @@ def run_trawl(
         succeeded = result.success
     finally:
         if succeeded:
-            os.replace(building, warehouse)
+            swap_in(building, warehouse)
         else:
-            _remove_database(building)
+            remove_database(building)
     return result
 
 
 def building_copy(warehouse: Path) -> Path:
     return warehouse.with_name(warehouse.name + ".building")
-
-
-def _remove_database(path: Path) -> None:
-    for file in (path, path.with_name(path.name + ".wal")):
-        file.unlink(missing_ok=True)
 
 
 def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:

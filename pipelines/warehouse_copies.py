@@ -48,9 +48,10 @@ def _copy_once(warehouse: Path, copy: Path) -> None:
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     aside = copy.with_name(f"{copy.name}.{os.getpid()}")
     if warehouse.exists():
-        shutil.copyfile(warehouse, aside)
+        copy_database(warehouse, aside)
     else:
         duckdb.connect(str(aside)).close()  # the first run: an empty warehouse
+    os.chmod(aside, 0o600)  # personal data: owner-only, as `trawl run` makes its files
     try:
         os.link(aside, copy)
     except FileExistsError:
@@ -59,8 +60,22 @@ def _copy_once(warehouse: Path, copy: Path) -> None:
         aside.unlink()
 
 
-def _remove(copy: Path) -> None:
-    for file in (copy, copy.with_name(copy.name + ".wal")):
+def copy_database(source: Path, to: Path) -> None:
+    with duckdb.connect(str(source)) as conn:
+        conn.execute("checkpoint")  # fold any write-ahead log into the file before copying it
+    shutil.copyfile(source, to)
+
+
+def swap_in(copy: Path, warehouse: Path) -> None:
+    """Put a finished copy in the warehouse's place, whole."""
+    with duckdb.connect(str(copy)) as conn:
+        conn.execute("checkpoint")  # fold the write-ahead log into the file before it moves
+    os.replace(copy, warehouse)
+    remove_database(copy)  # a .wal left empty by the checkpoint
+
+
+def remove_database(path: Path) -> None:
+    for file in (path, path.with_name(path.name + ".wal")):
         file.unlink(missing_ok=True)
 
 
@@ -69,10 +84,7 @@ def promote(warehouse: Path, run_id: str) -> bool:
     copy = run_copy(warehouse, run_id)
     if not copy.exists():
         return False
-    with duckdb.connect(str(copy)) as conn:
-        conn.execute("checkpoint")  # fold the write-ahead log into the file before it moves
-    os.replace(copy, warehouse)
-    _remove(copy)  # a .wal left empty by the checkpoint
+    swap_in(copy, warehouse)
     return True
 
 
@@ -95,7 +107,7 @@ def build_copy_sensors(warehouse: str | Path) -> list[dg.SensorDefinition]:
         description="Removes a failed run's copy of the warehouse: the last good one stays as it was.",
     )
     def discard_failed_run(context: dg.RunFailureSensorContext):
-        _remove(run_copy(warehouse, context.dagster_run.run_id))
+        remove_database(run_copy(warehouse, context.dagster_run.run_id))
 
     @dg.run_status_sensor(
         run_status=dg.DagsterRunStatus.CANCELED,
@@ -103,6 +115,6 @@ def build_copy_sensors(warehouse: str | Path) -> list[dg.SensorDefinition]:
         description="Removes a cancelled run's copy of the warehouse.",
     )
     def discard_cancelled_run(context: dg.RunStatusSensorContext):
-        _remove(run_copy(warehouse, context.dagster_run.run_id))
+        remove_database(run_copy(warehouse, context.dagster_run.run_id))
 
     return [promote_succeeded_run, discard_failed_run, discard_cancelled_run]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import openpyxl
 import pytest
 from dagster_duckdb import DuckDBResource
 
@@ -23,6 +24,16 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: st
     writer.writerows(rows)
     path.write_bytes(buffer.getvalue().encode(encoding))
     return path
+
+
+def xlsx_bytes(rows: list[list]) -> bytes:
+    """A one-sheet .xlsx workbook holding `rows`, as bytes."""
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 def canonical_row(source: str, **values: str) -> list[str]:

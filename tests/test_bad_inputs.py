@@ -7,15 +7,13 @@ linkage and outputs have their own tests, and would make every run here several 
 """
 
 import hashlib
-import io
 import shutil
 from pathlib import Path
 
 import dagster as dg
 import duckdb
-import openpyxl
 import pytest
-from conftest import write_csv, write_source
+from conftest import write_csv, write_source, xlsx_bytes
 
 import pipelines.definitions
 from pipelines.cli import building_copy, failure_messages, main, run_trawl
@@ -37,15 +35,6 @@ GOOD_EXTRACTS = {
     "care_leavers": [dict(la_person_id="CL-1", forename="Zoë", surname="O'Neill", dob="1995-06-01")],
     "case_file_review": [dict(review_id="CFR-1", mother_forename="Zoë", in_care_as_child="yes")],
 }
-
-
-def xlsx_bytes(rows: list[list]) -> bytes:
-    workbook = openpyxl.Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 BAD_FILES = [

@@ -9,8 +9,8 @@ import io
 from pathlib import Path
 
 import duckdb
-import openpyxl
 import pytest
+from conftest import xlsx_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -90,16 +90,7 @@ def assert_every_row_accounted_for(rows: dict[str, set]) -> None:
 # --- random bytes ------------------------------------------------------------------------------
 
 
-def workbook_bytes(rows: list[list]) -> bytes:
-    workbook = openpyxl.Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-VALID_WORKBOOK = workbook_bytes([["legal_ref", "issue_date"], ["LGL-1", "2019-03-05"]])
+VALID_WORKBOOK = xlsx_bytes([["legal_ref", "issue_date"], ["LGL-1", "2019-03-05"]])
 # Random bytes behind a header the mapping knows, so that they reach the row parsing.
 csv_bytes = st.tuples(
     st.sampled_from([b"", b"legal_ref,issue_date\r\n", codecs.BOM_UTF8 + b"legal_ref,issue_date,mother_dob\n"]),
@@ -226,7 +217,7 @@ excel_cells = st.one_of(
 @given(cells=st.lists(st.lists(excel_cells, max_size=6), max_size=6))
 def test_random_workbooks_are_read_and_staged(landing, warehouse, cells):
     """Excel cells of every kind, including dates and numbers where text is expected."""
-    content = workbook_bytes([["legal_ref", "issue_date", "mother_dob", "child_forename"], *cells])
+    content = xlsx_bytes([["legal_ref", "issue_date", "mother_dob", "child_forename"], *cells])
     verdict = read(landing, "cells.xlsx", content)
     assert isinstance(verdict, ExtractFile)
     assert_every_row_accounted_for(stage(warehouse, verdict))

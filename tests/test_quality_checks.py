@@ -192,7 +192,7 @@ def test_data_docs_show_each_suite_latest_run_and_keep_the_earlier_ones(checked_
     assert f"run {second.run_id}" in rows["raw.legal"] and f"run {second.run_id}" in rows["staging.legal"]
     assert f"run {first.run_id}" in rows["staging.court"]
     earlier = (folder / "outputs" / "data_docs" / "index.html").read_text().split('id="earlier"')[1]
-    assert f"staging.legal: " in earlier and f"run {first.run_id}" in earlier
+    assert "staging.legal: " in earlier and f"run {first.run_id}" in earlier
 
 
 # --- Suites on tables that later stages build -----------------------------------------------

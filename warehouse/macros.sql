@@ -2,10 +2,11 @@
 
 -- Dates arrive as YYYY-MM-DD, DD/MM/YYYY (UK, day first), D-MON-YYYY (FamilyMan) or, from
 -- XLSX, already as YYYY-MM-DD. Anything else, or an impossible date (31/02/2019), is NULL
--- so the caller can quarantine it. Years outside 1900-2100 are typing slips, not dates.
+-- so the caller can quarantine it. Years outside 1900-2100 are typing slips, not dates. Every
+-- accepted form starts with a digit: strptime also reads 'infinity' and 'epoch', which are not.
 create or replace macro extract_date(s) as (
     with parsed as (
-        select try_strptime(trim(s), [
+        select try_strptime(case when regexp_matches(trim(s), '^[0-9]') then trim(s) end, [
             '%Y-%m-%d', '%d/%m/%Y', '%d-%b-%Y', '%Y-%m-%d %H:%M:%S', '%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M'
         ])::date as d
     )

@@ -5,6 +5,9 @@ time, so re-saving an unchanged file does nothing and a changed file is never mi
 still being copied changes between two looks, so the sensor waits until the folder has looked
 the same on two consecutive ticks before asking for a run. Its cursor remembers the last
 folder state a run was asked for, so the same state is never processed twice.
+
+Before either asks for a run, it cleans up runs whose process was killed (pipelines/run_recovery.py),
+so a dead run's pool slot never holds up the run it asks for.
 """
 
 import hashlib
@@ -13,6 +16,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.run_recovery import recover_abandoned_runs
 from sources.extract_files import READABLE_SUFFIXES
 from sources.landing import LandingFolder
 from sources.layout import SOURCES
@@ -40,7 +44,14 @@ def _state_hash(fingerprint: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()
 
 
-def build_automation(job) -> tuple[list[dg.SensorDefinition], list[dg.ScheduleDefinition]]:
+def _recover(context, warehouse: Path) -> None:
+    for line in recover_abandoned_runs(context.instance, warehouse):
+        context.log.info(line)
+
+
+def build_automation(job, warehouse: str | Path) -> tuple[list[dg.SensorDefinition], list[dg.ScheduleDefinition]]:
+    warehouse = Path(warehouse)
+
     @dg.sensor(
         job=job,
         minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
@@ -62,12 +73,13 @@ def build_automation(job) -> tuple[list[dg.SensorDefinition], list[dg.ScheduleDe
         cursor["requested"] = current
         cursor["runs"] += 1
         context.update_cursor(json.dumps(cursor))
+        _recover(context, warehouse)
         return dg.RunRequest(
             run_key=f"landing-{cursor['runs']}-{current[:16]}",
             tags={"trawl/trigger": "landing_folder", "trawl/landing_state": current},
         )
 
-    monthly_trawl = dg.ScheduleDefinition(
+    @dg.schedule(
         name="monthly_trawl",
         job=job,
         cron_schedule="0 6 1 * *",
@@ -75,4 +87,8 @@ def build_automation(job) -> tuple[list[dg.SensorDefinition], list[dg.ScheduleDe
         default_status=dg.DefaultScheduleStatus.STOPPED,
         description="The trawl on the first of each month at 06:00.",
     )
+    def monthly_trawl(context: dg.ScheduleEvaluationContext):
+        _recover(context, warehouse)
+        return dg.RunRequest(tags={"trawl/trigger": "monthly_trawl"})
+
     return [landing_folder_sensor], [monthly_trawl]

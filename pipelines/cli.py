@@ -8,13 +8,17 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import get_args
 
 import dagster as dg
 import duckdb
 
-from pipelines.warehouse_copies import copy_database, remove_database, swap_in
+from pipelines.run_recovery import SWAP_TAG, WAREHOUSE_TAG, process_tags, recover_abandoned_runs
+from pipelines.slot_wait import SlotWaitLimit, SlotWaitTimeout
+from pipelines.warehouse_copies import (WarehouseBusy, building_copy, copy_database, remove_database, swap_in,
+                                        warehouse_lock)
 from publish.trawl_window import ALL_DATA, TrawlWindow, WindowKind
 from sources.layout import SOURCES
 
@@ -50,36 +54,48 @@ def run_trawl(
     """
     from pipelines.definitions import build_definitions
 
-    building = building_copy(warehouse)
-    remove_database(building)  # left by a run that was killed
-    if warehouse.exists():
-        copy_database(warehouse, building)
-    succeeded = False
-    try:
-        defs = build_definitions(landing, building, column_mappings, sql_sources, linkage_config=linkage_config,
-                                 run_copies=False)  # this function makes the copy itself
-        result = defs.resolve_job_def("trawl").execute_in_process(
-            instance=instance or dg.DagsterInstance.get(),
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}, **window.run_config()},
-            tags={"trawl/landing": str(landing.resolve()), "trawl/warehouse": str(warehouse.resolve()),
-                  **window.tags()},
-        )
-        succeeded = result.success
-    finally:
-        if succeeded:
-            swap_in(building, warehouse)
-        else:
-            remove_database(building)
+    instance = instance or dg.DagsterInstance.get()
+    for line in recover_abandoned_runs(instance, warehouse):
+        print(line, file=sys.stderr)
+    run_id = str(uuid.uuid4())
+    with warehouse_lock(warehouse, run_id):  # WarehouseBusy if another run is building this warehouse
+        building = building_copy(warehouse)
+        remove_database(building)  # left by a run that was killed
+        if warehouse.exists():
+            copy_database(warehouse, building)
+        succeeded = False
+        try:
+            defs = build_definitions(landing, building, column_mappings, sql_sources, linkage_config=linkage_config,
+                                     run_copies=False)  # this function makes the copy itself
+            with SlotWaitLimit(instance, run_id):
+                result = defs.resolve_job_def("trawl").execute_in_process(
+                    instance=instance,
+                    run_id=run_id,
+                    raise_on_error=False,
+                    run_config={"loggers": {"console": {"config": {"log_level": log_level()}}}, **window.run_config()},
+                    tags={"trawl/landing": str(landing.resolve()), WAREHOUSE_TAG: str(warehouse.resolve()),
+                          **process_tags(), **window.tags()},
+                )
+            succeeded = result.success
+        finally:
+            if succeeded:
+                instance.add_run_tags(run_id, {SWAP_TAG: "started"})
+                swap_in(building, warehouse)
+                instance.add_run_tags(run_id, {SWAP_TAG: "done"})
+            else:
+                remove_database(building)
     return result
 
 
-def building_copy(warehouse: Path) -> Path:
-    return warehouse.with_name(warehouse.name + ".building")
+def log_level() -> str:
+    """TRAWL_LOG_LEVEL=DEBUG also shows each step's start and end."""
+    return os.environ.get("TRAWL_LOG_LEVEL", "INFO").upper()
 
 
-def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
-    """One line per failed step: the innermost error, which is the one that says what went wrong."""
+def failure_messages(result: dg.ExecuteInProcessResult, instance: dg.DagsterInstance | None = None) -> list[str]:
+    """One line per failed step: the innermost error, which is the one that says what went wrong;
+    with the instance, also the run's own error if it failed outside any step (a wait for a pool
+    slot ran out)."""
     messages = []
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:
@@ -88,6 +104,11 @@ def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
                 error = error.cause
             detail = error.message.strip().splitlines()[0] if error else "failed"
             messages.append(f"{event.step_key}: {detail}")
+    if instance is not None and not messages:
+        for record in instance.get_records_for_run(result.run_id, of_type=dg.DagsterEventType.RUN_FAILURE).records:
+            error = record.event_log_entry.dagster_event.job_failure_data.error
+            if error is not None and error.cls_name == SlotWaitTimeout.__name__:
+                messages.append(error.message.strip().split(": ", 1)[-1])
     return messages
 
 
@@ -139,11 +160,15 @@ def print_summary(warehouse: Path) -> None:
 def _run_and_report(landing: Path, warehouse: Path, **options) -> int:
     home = _use_instance_home()
     started = time.monotonic()
-    result = run_trawl(landing, warehouse, **options)
+    try:
+        result = run_trawl(landing, warehouse, **options)
+    except WarehouseBusy as busy:
+        print(f"trawl run: {busy}", file=sys.stderr)
+        return 3
     elapsed = time.monotonic() - started
     if not result.success:
         print(f"\ntrawl run failed after {elapsed:.0f}s (run {result.run_id}):", file=sys.stderr)
-        for message in failure_messages(result):
+        for message in failure_messages(result, dg.DagsterInstance.get()):
             print(f"  - {message}", file=sys.stderr)
         if warehouse.exists():
             print(f"The warehouse {warehouse} is unchanged: it still holds the last good run.", file=sys.stderr)

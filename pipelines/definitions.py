@@ -74,7 +74,7 @@ def build_definitions(
     Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
     executor = trawl_executor()
     job = trawl_job(executor)
-    sensors, schedules = build_automation(job)
+    sensors, schedules = build_automation(job, warehouse)
     if run_copies:
         sensors += build_copy_sensors(warehouse)
     return dg.Definitions(

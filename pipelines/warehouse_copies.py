@@ -3,11 +3,21 @@ does `trawl run`: such a run writes a copy of it, `<warehouse>.run-<run id>`, an
 swapped in only when the whole run succeeded, blocking checks included. A failed or cancelled
 run's copy is removed.
 
-`trawl run` and `trawl demo` make their own copy (pipelines/cli.py) and use the plain resource.
+`trawl run` and `trawl demo` make their own copy, `<warehouse>.building` (pipelines/cli.py), and
+use the plain resource. While one builds, it holds `<warehouse>.lock`, so a second `trawl run` on
+the same warehouse refuses at once instead of overwriting the first one's copy; the operating
+system lets go of the lock when the process ends, however it ends.
 """
 
+import contextlib
+import datetime
+import fcntl
+import json
 import os
 import shutil
+import socket
+import sys
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -16,8 +26,67 @@ from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr
 
 
+# Crash tests only (tests/test_crash_recovery.py): seconds to pause just after the finished copy
+# has replaced the warehouse, so a test can kill the process there. Unset, it does nothing.
+PAUSE_AFTER_SWAP_VARIABLE = "TRAWL_TEST_PAUSE_AFTER_SWAP"
+
+
 def run_copy(warehouse: str | Path, run_id: str) -> Path:
     return Path(f"{warehouse}.run-{run_id}")
+
+
+def building_copy(warehouse: str | Path) -> Path:
+    return Path(f"{warehouse}.building")
+
+
+def lock_file(warehouse: str | Path) -> Path:
+    return Path(f"{warehouse}.lock")
+
+
+class WarehouseBusy(RuntimeError):
+    """Another live process is building this warehouse."""
+
+
+@contextlib.contextmanager
+def warehouse_lock(warehouse: Path, run_id: str):
+    """Hold `<warehouse>.lock` while a run builds `warehouse`; WarehouseBusy if another does."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    handle = lock_file(warehouse).open("a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = warehouse_lock_holder(warehouse) or {}
+            raise WarehouseBusy(
+                f"{warehouse} is being built by run {holder.get('run_id', '(unknown)')} (pid {holder.get('pid', '?')} "
+                f"on {holder.get('host', '?')}, started {holder.get('started', '?')}). Two runs on one warehouse "
+                "would overwrite each other's copy, so this one did not start: run it again when that one has "
+                "finished (`trawl ui` shows its progress)."
+            ) from None
+        handle.truncate(0)
+        handle.write(json.dumps({"run_id": run_id, "pid": os.getpid(), "host": socket.gethostname(),
+                                 "started": f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M:%S} UTC"}))
+        handle.flush()
+        yield
+    finally:
+        handle.close()  # releases the lock
+
+
+def warehouse_lock_holder(warehouse: str | Path) -> dict | None:
+    """Who is building `warehouse` now (run_id, pid, host, started), or None if no one is."""
+    path = lock_file(warehouse)
+    if not path.exists():
+        return None
+    with path.open("r") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            try:
+                return json.loads(handle.read() or "{}")
+            except json.JSONDecodeError:
+                return {}
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return None
 
 
 class RunCopyWarehouse(DuckDBResource):
@@ -28,6 +97,14 @@ class RunCopyWarehouse(DuckDBResource):
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         if context.run_id is None:  # outside a run (a sensor reading the path): the warehouse itself
             return
+        if context.instance is not None and context.dagster_run is not None:
+            from pipelines.run_recovery import HOST_TAG, WAREHOUSE_TAG
+
+            # So a later start can tell this run's process is gone and remove its copy
+            # (pipelines/run_recovery.py); Dagster's own engine event gives the run worker's pid.
+            if HOST_TAG not in context.dagster_run.tags:
+                context.instance.add_run_tags(context.run_id, {HOST_TAG: socket.gethostname(),
+                                                               WAREHOUSE_TAG: str(Path(self.database).resolve())})
         copy = run_copy(self.database, context.run_id)
         if not copy.exists():
             _copy_once(Path(self.database), copy)
@@ -71,6 +148,9 @@ def swap_in(copy: Path, warehouse: Path) -> None:
     with duckdb.connect(str(copy)) as conn:
         conn.execute("checkpoint")  # fold the write-ahead log into the file before it moves
     os.replace(copy, warehouse)
+    if os.environ.get(PAUSE_AFTER_SWAP_VARIABLE):
+        print("The new warehouse is in place; pausing (crash test)", file=sys.stderr, flush=True)
+        time.sleep(float(os.environ[PAUSE_AFTER_SWAP_VARIABLE]))
     remove_database(copy)  # a .wal left empty by the checkpoint
 
 

@@ -55,10 +55,10 @@ def run_trawl(
     from pipelines.definitions import build_definitions
 
     instance = instance or dg.DagsterInstance.get()
-    for line in recover_abandoned_runs(instance, warehouse):
-        print(line, file=sys.stderr)
     run_id = str(uuid.uuid4())
     with warehouse_lock(warehouse, run_id):  # WarehouseBusy if another run is building this warehouse
+        for line in recover_abandoned_runs(instance, warehouse):  # runs killed before they finished
+            print(line, file=sys.stderr)
         building = building_copy(warehouse)
         remove_database(building)  # left by a run that was killed
         if warehouse.exists():

@@ -102,13 +102,18 @@ def _held_slots(instance: dg.DagsterInstance, run_id: str) -> int:
     )
 
 
+def _no_one_else_building(warehouse: Path) -> bool:
+    holder = warehouse_lock_holder(warehouse)
+    return holder is None or holder.get("pid") == os.getpid()  # no one, or this process (`trawl run`)
+
+
 def _remove_copies(run: dg.DagsterRun, warehouse: Path | None) -> list[Path]:
     """The run's own copy of the warehouse: never the warehouse, never a copy a live run uses."""
     removed = []
     warehouses = {Path(p) for p in (run.tags.get(WAREHOUSE_TAG), warehouse) if p}
     for path in warehouses:
         candidates = [run_copy(path, run.run_id)]
-        if PID_TAG in run.tags and warehouse_lock_holder(path) is None:  # `trawl run`'s copy, no one building it
+        if PID_TAG in run.tags and _no_one_else_building(path):  # `trawl run`'s copy
             candidates.append(building_copy(path))
         for copy in candidates:
             if copy.exists() or copy.with_name(copy.name + ".wal").exists():
@@ -149,7 +154,7 @@ def _recover_interrupted_swaps(instance: dg.DagsterInstance) -> list[str]:
         if not process_is_gone(instance, run):
             continue
         warehouse = Path(run.tags[WAREHOUSE_TAG])
-        if warehouse_lock_holder(warehouse) is not None:
+        if not _no_one_else_building(warehouse):
             continue  # a live run is building this warehouse now: look again next time
         copy = building_copy(warehouse)
         if copy.exists():

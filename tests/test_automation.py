@@ -10,6 +10,11 @@ from sources.landing import LandingFolder
 
 
 def test_sensor_runs_once_per_new_folder_state(landing, warehouse):
+    with dg.instance_for_test() as instance:  # before it asks for a run, the sensor cleans up dead runs in it
+        _sensor_runs_once_per_new_folder_state(landing, warehouse, instance)
+
+
+def _sensor_runs_once_per_new_folder_state(landing, warehouse, instance):
     defs = build_definitions(landing, warehouse)
     sensor = defs.resolve_sensor_def("landing_folder_sensor")
     cursor = None
@@ -17,7 +22,8 @@ def test_sensor_runs_once_per_new_folder_state(landing, warehouse):
 
     def tick():
         nonlocal cursor
-        context = dg.build_sensor_context(cursor=cursor, resources={"landing": LandingFolder(path=str(landing))})
+        context = dg.build_sensor_context(cursor=cursor, instance=instance,
+                                          resources={"landing": LandingFolder(path=str(landing))})
         result = sensor.evaluate_tick(context)
         cursor = result.cursor
         run_keys.extend(request.run_key for request in result.run_requests or [])

@@ -50,7 +50,10 @@ def run_trawl(
     The run builds into a copy (`<warehouse>.building`, started from the last good warehouse) and
     the copy replaces the warehouse only if the whole run succeeded, blocking checks included.
     A bad extract or a failed check therefore never leaves a half-built or wrong warehouse behind:
-    the last good one stays exactly as it was.
+    the last good one stays exactly as it was. Nor does a crash: the run first cleans up runs
+    whose process was killed (pipelines/run_recovery.py), holds `<warehouse>.lock` so no second
+    run builds the same copy, and gives up on a pool slot another run holds after a limit
+    (pipelines/slot_wait.py).
     """
     from pipelines.definitions import build_definitions
 

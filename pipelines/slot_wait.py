@@ -7,7 +7,8 @@ limit and no word about who holds the slot, and it ignores Ctrl+C and SIGTERM me
 `get_concurrency_info` lists the steps waiting for each pool and the runs holding its slots. It
 says once which run it is waiting for, and when the wait passes the limit it fails the run with a
 message naming that run and how to free the slot. Dagster records the run as failed with that
-message; the last good warehouse is not touched.
+message; the last good warehouse is not touched. Ctrl+C or SIGTERM during the wait fails it the
+same way at once.
 """
 
 import ctypes
@@ -17,6 +18,7 @@ import sys
 import threading
 
 import dagster as dg
+from dagster._utils.interrupts import check_captured_interrupt
 
 from pipelines.run_recovery import describe_run
 
@@ -30,7 +32,7 @@ def wait_limit_seconds() -> float:
 
 
 class SlotWaitTimeout(Exception):
-    """The run waited longer than the limit for a pool slot another run holds."""
+    """The run waited longer than the limit for a pool slot another run holds (or was stopped)."""
 
     message = "waited too long for a pool slot"
 
@@ -70,6 +72,8 @@ class SlotWaitLimit:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join()
+        if self.timed_out_message:  # fired as the run was ending: drop it if not yet raised
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._main), None)
 
     def waiting(self) -> tuple[str, str, float] | None:
         """(pool, run holding its slot, seconds waited) for this run's longest wait, if any."""
@@ -100,11 +104,16 @@ class SlotWaitLimit:
             if waiting is None:
                 continue
             pool, holder, waited = waiting
+            if check_captured_interrupt():  # Ctrl+C or SIGTERM, which Dagster holds back while a step waits
+                self.timed_out_message = (f"Stopped while waiting for a slot in the '{pool}' pool, held by "
+                                          f"{describe_run(self.instance, holder)}.")
+                self._fail_main_thread()
+                return
             if waited >= SAY_WAITING_AFTER_SECONDS and holder not in said:
                 said.add(holder)
                 print(f"Waiting for a slot in the '{pool}' pool, held by {describe_run(self.instance, holder)}; "
                       f"giving up after {self.limit:.0f}s", file=sys.stderr, flush=True)
-            if waited >= self.limit:
+            if waited >= self.limit and not self._stop.is_set():
                 self.timed_out_message = (
                     f"Waited {waited:.0f}s (the limit, {WAIT_LIMIT_VARIABLE}) for a slot in the '{pool}' pool, "
                     f"held by {describe_run(self.instance, holder)}. {how_to_free(holder)}"

@@ -110,15 +110,14 @@ def _no_one_else_building(warehouse: Path) -> bool:
 def _remove_copies(run: dg.DagsterRun, warehouse: Path | None) -> list[Path]:
     """The run's own copy of the warehouse: never the warehouse, never a copy a live run uses."""
     removed = []
-    warehouses = {Path(p) for p in (run.tags.get(WAREHOUSE_TAG), warehouse) if p}
-    for path in warehouses:
-        candidates = [run_copy(path, run.run_id)]
-        if PID_TAG in run.tags and _no_one_else_building(path):  # `trawl run`'s copy
-            candidates.append(building_copy(path))
-        for copy in candidates:
-            if copy.exists() or copy.with_name(copy.name + ".wal").exists():
-                remove_database(copy)
-                removed.append(copy)
+    own = Path(run.tags[WAREHOUSE_TAG]) if WAREHOUSE_TAG in run.tags else None
+    candidates = [run_copy(path, run.run_id) for path in {own, warehouse} if path]
+    if own and PID_TAG in run.tags and _no_one_else_building(own):  # `trawl run`'s copy
+        candidates.append(building_copy(own))
+    for copy in candidates:
+        if copy.exists() or copy.with_name(copy.name + ".wal").exists():
+            remove_database(copy)
+            removed.append(copy)
     return removed
 
 

@@ -26,7 +26,8 @@ from warehouse.schema import ensure_warehouse
 
 PUBLISHED_ASSETS = [f"marts_published_{name}" for name in PUBLISHED_TABLES]
 # Columns that only order rows or feed suppression: left out of the tables shown in the web UI.
-NOT_SHOWN_IN_UI = ("group_order", "display_order", "item_order", "one_value_per_mother", "financial_years")
+NOT_SHOWN_IN_UI = ("group_order", "display_order", "item_order", "one_value_per_mother", "financial_years",
+                   "row_order")
 
 
 def read_published(conn, table: PublishedTable, by_authority: bool = False) -> pd.DataFrame:

@@ -134,16 +134,17 @@ def service_outcomes(
 
 
 def _outcome_row(code, service, order, chosen, followed, local, settings) -> dict:
+    """Figures are computed from the rounded figures the table shows, so anyone can redo them by hand."""
     mothers = chosen[chosen["role"] == "mother"]
     observed = int(followed["returns"].sum())
-    expected = float(followed["expected"].sum())
+    expected = round(float(followed["expected"].sum()), 2)
     low, high = poisson_interval(observed, settings.confidence_level)
     ratio = observed / expected if expected > 0 else None
-    avoided = expected - observed
-    children = local["children_per_set"]
-    years_in_care = local["years_in_care_until_age"]
+    avoided = round(expected - observed, 2)
+    children = _round(local["children_per_set"], 2)
+    years_in_care = _round(local["years_in_care_until_age"], 2)
     one_off = avoided * settings.one_off_cost_per_set
-    annual = None if children is None else avoided * children * settings.care_cost_per_child_per_year.value
+    annual = None if children is None else round(avoided * children * settings.care_cost_per_child_per_year.value)
     until_age = None if annual is None or years_in_care is None else annual * years_in_care
     cost_each = settings.service_cost_per_participant.value
     service_cost = None if cost_each is None else cost_each * len(mothers)
@@ -156,20 +157,20 @@ def _outcome_row(code, service, order, chosen, followed, local, settings) -> dic
         "linked_to_earlier_sets": int(followed["person_key"].nunique()),
         "follow_up_years": round(float(followed["years"].sum()), 1),
         "observed_returns": observed,
-        "expected_returns": round(expected, 2),
+        "expected_returns": expected,
         "ratio": _round(ratio, 3),
         "ratio_ci_low": _round(low / expected if expected > 0 else None, 3),
         "ratio_ci_high": _round(high / expected if expected > 0 else None, 3),
-        "sets_avoided": round(avoided, 2),
+        "sets_avoided": avoided,
         "sets_avoided_ci_low": round(expected - high, 2),
         "sets_avoided_ci_high": round(expected - low, 2),
         "one_off_cost_per_set": settings.one_off_cost_per_set,
         "one_off_saving": round(one_off),
-        "children_per_set": _round(children, 2),
+        "children_per_set": children,
         "children_not_removed": _round(None if children is None else avoided * children, 2),
         "care_cost_per_child_per_year": settings.care_cost_per_child_per_year.value,
         "annual_saving": _round(annual, 0),
-        "years_in_care_until_18": _round(years_in_care, 2),
+        "years_in_care_until_18": years_in_care,
         "saving_until_18": _round(until_age, 0),
         "service_cost": _round(service_cost, 0),
         "net_saving": _round(None if service_cost is None or saved_in_a_year is None

@@ -50,20 +50,25 @@ def _years(start: pd.Series, end: pd.Series) -> pd.Series:
 
 
 def reference_rates(pieces: pd.DataFrame, participants: pd.DataFrame, period: str) -> dict[tuple, pd.DataFrame]:
-    """Returns per person-year in reference time, for each stratum and each fallback."""
+    """Returns per person-year in reference time, for each stratum and each fallback.
+
+    `both`: every mother's time except participants' time from their own (first) start date: a
+    participant's time before she started is counted like anyone's, since leaving it out would
+    drop the returns that brought her to the service (selecting on her future).
+    `non_participants`: mothers never in a service. `before_service`: everyone, before the first
+    participant's start date."""
     mothers = participants[participants["role"] == "mother"]
-    in_a_service = pieces["person_key"].isin(set(mothers["person_key"]))
+    own_start = pieces["person_key"].map(mothers.groupby("person_key")["start_date"].min())
+    in_a_service = own_start.notna()
     first_start = mothers["start_date"].min() if len(mothers) else pd.NaT
-    never_before = pd.Series(pd.NaT, index=pieces.index, dtype=pieces["piece_to"].dtype)
     ends = pieces["piece_to"]
     if pd.notna(first_start):
-        before_service = ends.where(ends < first_start, first_start)
         if period == "both":
-            ends = ends.where(~in_a_service, before_service)
+            ends = ends.where(~in_a_service | (ends < own_start), own_start)
         elif period == "before_service":
-            ends = before_service
+            ends = ends.where(ends < first_start, first_start)
         else:  # non_participants
-            ends = ends.where(~in_a_service, never_before)
+            ends = ends.where(~in_a_service, pd.NaT)
     reference = pieces.assign(
         years=_years(pieces["piece_from"], ends.fillna(pieces["piece_from"])),
         returns=(pieces["return_date"].notna() & (pieces["return_date"] <= ends)).astype(int),

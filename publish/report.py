@@ -367,7 +367,7 @@ def _service_section(outcomes: pd.DataFrame, service: ServiceEvaluationSettings)
         "with the service to the extract end date. Her time is split by her age at her first set, whether she is "
         "care experienced, how many sets she had had, and years since her latest set; in each such group the local "
         "rate of a further set is taken from "
-        + {"both": "mothers never in a service, and every mother before the first participant started",
+        + {"both": "mothers never in a service, and participants before their own start date",
            "non_participants": "mothers never in a service",
            "before_service": "every mother before the first participant started"}[service.reference_period]
         + " (config/outputs.yaml, service_evaluation → reference_period), and applied to her time. The interval is "

@@ -24,7 +24,7 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 from scipy.stats import chi2
 
-from assets.marts import CORE_ASSETS, SQL_DIR, _rebuild_by_authority, authority_order, extract_end_date, sql
+from assets.marts import CORE_ASSETS, SQL_DIR, _rebuild_by_authority, authority_order, extract_end_date
 from linkage.sql_steps import run_sql_file
 from publish.service_settings import ServiceEvaluationSettings, load_service_settings
 from publish.settings import load_output_settings
@@ -213,11 +213,33 @@ def _empty_typed(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 @dg.asset(
+    name="core_service_participants",
+    group_name="core",
+    kinds={"duckdb"},
+    pool="warehouse",
+    deps=["linkage_person_clusters", "staging_service_participants", "core_mothers"],
+    description=(
+        "One row per episode of work with a service: service, participant_id, the parent's person_key (from "
+        "the trawl list or linkage), role, referral, start and end dates, LA. No names or dates of birth; "
+        "join on person_key to tell who is or was in a service."
+    ),
+)
+def core_service_participants(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    with duckdb.get_connection() as conn:
+        ensure_warehouse(conn)
+        run_sql_file(conn, SQL_DIR / "core_service_participants.sql")
+        by_service = dict(conn.execute(
+            "select service, count(distinct person_key) from core.service_participants group by 1 order by 1"
+        ).fetchall())
+    return dg.MaterializeResult(metadata={"parents_by_service": dg.MetadataValue.json(by_service)})
+
+
+@dg.asset(
     name="marts_service_outcomes",
     group_name="marts",
     kinds={"duckdb", "python"},
     pool="warehouse",
-    deps=[*CORE_ASSETS, "linkage_person_clusters", "staging_service_participants"],
+    deps=[*CORE_ASSETS, core_service_participants, "linkage_case_records", "linkage_set_members"],
     description=(
         "Is the service working? For each service in the participant lists (and all together), for each "
         "authority and all: participants, those linked to earlier sets, their follow-up, observed returns to "
@@ -231,12 +253,13 @@ def marts_service_outcomes(duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as conn:
         ensure_warehouse(conn)
         end_date = extract_end_date(conn, load_output_settings(settings.path))
-        # Reads staging (names, dates of birth): run so that an error never quotes a value.
         run_sql_file(conn, SQL_DIR / "marts_service_person_time.sql", extract_end_date=end_date,
-                     bands=list(settings.years_since_last_set_bands), care_until_age=float(settings.care_until_age))
+                     bands=list(settings.years_since_last_set_bands))
         pieces = conn.execute("select * from service_person_time").fetch_df()
         linked = conn.execute("select * from service_participants_linked").fetch_df()
-        local = conn.execute(sql("marts_service_local_figures")).fetch_df().iloc[0].to_dict()
+        # Children's dates of birth are read here: run so that an error never quotes a value.
+        run_sql_file(conn, SQL_DIR / "marts_service_local_figures.sql", care_until_age=float(settings.care_until_age))
+        local = conn.execute("select * from service_local_figures").fetch_df().iloc[0].to_dict()
         local = {key: None if pd.isna(value) else float(value) for key, value in local.items()}
         pieces["earlier_sets"] = np.minimum(pieces["earlier_sets"], settings.earlier_sets_grouped_from)
         for column in ("piece_from", "piece_to", "return_date"):

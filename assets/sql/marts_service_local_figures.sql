@@ -4,6 +4,7 @@
 -- years from a child's age at the set's issue to getvariable('care_until_age') (18 by the Essex
 -- method), over the children whose date of birth is known, taken from the source that lists most
 -- children in each set.
+create or replace temp table service_local_figures as
 with recurrent as (
     select distinct p.proceedings_id, p.issue_date, p.children
     from core.mother_proceedings mp
@@ -30,4 +31,4 @@ select
     (select count(*) from recurrent) as recurrent_sets,
     (select avg(children) from recurrent) as children_per_set,
     (select avg(years_left) from ages) as years_in_care_until_age,
-    (select count(*) from ages) as children_with_age
+    (select count(*) from ages) as children_with_age;

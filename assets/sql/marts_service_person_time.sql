@@ -1,7 +1,7 @@
 -- Temp tables for the service evaluation (assets/service_evaluation.py):
 --
--- service_participants_linked: one row per parent per service with a person_key (a trawl list's,
---   or the person model's), her first start date with that service, role and authority.
+-- service_participants_linked: one row per parent per service (core.service_participants), with
+--   her first start date with that service, role and authority.
 -- service_person_time: every mother's time at risk of a further set, cut into pieces by the number
 --   of her earlier sets and by years since her latest set (bands from getvariable('bands'), in
 --   years; the last is open-ended), each with the date of the set that ended it (NULL if none
@@ -9,16 +9,12 @@
 --   by the asset, which also decides which time is reference time (config/outputs.yaml).
 create or replace temp table service_participants_linked as
 select
-    p.service, c.person_key, c.role,
-    min(p.start_date) as start_date,
-    coalesce(first(p.la_code order by p.start_date) filter (where p.la_code is not null),
-             any_value(m.la_code), 'unknown') as la_code
-from staging.service_participants p
-join linkage.person_clusters c
-    on c.source = 'service_participants' and c.source_case_ref = p.participant_id and c.person_ref = p.service
-left join core.mothers m on m.person_key = c.person_key
-where p.start_date <= getvariable('extract_end_date')
-group by p.service, c.person_key, c.role;
+    service, person_key, role,
+    min(start_date) as start_date,
+    coalesce(first(la_code order by start_date) filter (where la_code <> 'unknown'), 'unknown') as la_code
+from core.service_participants
+where start_date <= getvariable('extract_end_date')
+group by service, person_key, role;
 
 create or replace temp table service_person_time as
 with sets as (

@@ -58,7 +58,7 @@ def reference_rates(pieces: pd.DataFrame, participants: pd.DataFrame, period: st
     `non_participants`: mothers never in a service. `before_service`: everyone, before the first
     participant's start date."""
     mothers = participants[participants["role"] == "mother"]
-    own_start = pieces["person_key"].map(mothers.groupby("person_key")["start_date"].min())
+    own_start = pd.to_datetime(pieces["person_key"].map(mothers.groupby("person_key")["start_date"].min().to_dict()))
     in_a_service = own_start.notna()
     first_start = mothers["start_date"].min() if len(mothers) else pd.NaT
     ends = pieces["piece_to"]

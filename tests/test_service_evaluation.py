@@ -114,3 +114,23 @@ def test_a_wrong_reference_period_names_the_key(tmp_path, monkeypatch):
     path.write_text(DEFAULT_OUTPUTS_CONFIG.read_text().replace("reference_period: both", "reference_period: all"))
     with pytest.raises(OutputSettingsError, match="service_evaluation -> reference_period should be one of"):
         load_service_settings(path)
+
+
+def test_small_counts_are_hidden_with_everything_that_rests_on_them():
+    from assets.service_evaluation import COLUMNS
+    from publish.published_tables import PUBLISHED_TABLES
+
+    def row(service, participants, observed, order):
+        values = {column: 1.0 for column, kind in COLUMNS.items() if kind == "float"}
+        return {**values, "la_code": "all", "service": service, "participants": participants,
+                "fathers_not_evaluated": 0, "linked_to_earlier_sets": participants, "observed_returns": observed,
+                "reference_period": "both", "row_order": order}
+
+    frame = pd.DataFrame([row("all", 43, 13, 1), row("Comma", 40, 10, 2), row("Rise", 3, 3, 3)])
+    published = PUBLISHED_TABLES["service_outcomes"].publish(frame, 5).set_index("service")
+    assert published.loc["Rise", ["participants", "observed_returns", "ratio", "one_off_saving"]].tolist() == ["c"] * 4
+    # Shown with the total, Rise's 3 could be worked out from Comma's: Comma's are hidden too.
+    assert published.loc["Comma", "participants"] == "c" and published.loc["Comma", "observed_returns"] == "c"
+    assert published.loc["all", "participants"] == "43" and published.loc["all", "ratio"] == "1"
+    one_service = PUBLISHED_TABLES["service_outcomes"].publish(frame.iloc[[0, 2]].reset_index(drop=True), 5)
+    assert (one_service["observed_returns"] == "c").all()

@@ -119,6 +119,12 @@ def print_summary(warehouse: Path) -> None:
             ).fetchall()
         except duckdb.CatalogException:
             window, headline = [], []
+        try:
+            services = conn.execute(
+                """select service, observed_returns, expected_returns, ratio, ratio_ci_low, ratio_ci_high
+                   from marts.published_service_outcomes where service <> 'all' order by row_order""").fetchall()
+        except duckdb.CatalogException:
+            services = []
     if window:
         print(f"\nTrawl window: {window[0][0]}")
     if headline:
@@ -129,6 +135,9 @@ def print_summary(warehouse: Path) -> None:
             f"({pct}%); {mothers} mothers, {recurrent_mothers} in two or more sets; "
             f"return within 7 years {seven_years}"
         )
+    for service, observed, expected, ratio, low, high in services:
+        print(f"Is the service working? {service}: {observed} returns after starting, {expected} expected; "
+              f"ratio {ratio} (95% interval {low} to {high})")
     outputs, restricted = warehouse.parent / "outputs", warehouse.parent / "restricted"
     print(f"\nWarehouse:  {warehouse}")
     for label, path in (("Report:", outputs / "report.html"), ("Workbook:", outputs / "trawl_tables.xlsx"),

@@ -704,9 +704,8 @@ def _simulate_sets(rng, people: _People, mothers: int, services: Sequence[Servic
     # Sets as they would have been without a service (care experience is drawn from these).
     sets_without_service = np.bincount(sets["mother_no"], minlength=mothers)
     enrolments: list[_Enrolment] = []
-    for service in services:
-        sets, enrolled = _apply_service(sets, service, dob, teen, enrolments, _rng(seed, f"service {service.name}"))
-        enrolments += enrolled
+    if services:
+        sets, enrolments = _apply_services(sets, services, dob, teen, seed)
     sets.update(mother_person=mother_person, mother_dob=dob, mother_first=first,
                 mother_age_at_first=age_at_first, mother_teen=teen, birth_surname=birth_surname,
                 sets_without_service=sets_without_service)
@@ -741,36 +740,40 @@ def _later_gap(after_days: int, number: int, teen: bool, u: float) -> int | None
     return max(int(years * DAYS_PER_YEAR), after_days + 1)
 
 
-def _apply_service(sets: dict, service: ServiceSpec, dob: np.ndarray, teen: np.ndarray,
-                   earlier: list[_Enrolment], rng: np.random.Generator) -> tuple[dict, list[_Enrolment]]:
+def _apply_services(sets: dict, services: Sequence[ServiceSpec], dob: np.ndarray, teen: np.ndarray,
+                    seed: int) -> tuple[dict, list[_Enrolment]]:
     """Enrol mothers as their sets end, then thin their later sets: each set she would have had
     after her start date is prevented with chance EFFECT, and her next set is then drawn again,
-    given that it comes later than the one prevented (Lewis-Shedler thinning of her hazard)."""
+    given that it comes later than the one prevented (Lewis-Shedler thinning of her hazard).
+
+    Services run side by side: at each set's end, a mother not yet enrolled is offered to each
+    service in turn (in the order given) that has started, and the first that takes her keeps her."""
     end_day = EXTRACT_END.toordinal()
     n = len(sets["date"])
+    rng = _rng(seed, "services")
     set_end = sets["date"] + rng.integers(SET_LENGTH_WEEKS[0] * 7, SET_LENGTH_WEEKS[1] * 7 + 1, n)
     referral = set_end - rng.integers(REFERRAL_WEEKS_BEFORE_SET_END[0] * 7, REFERRAL_WEEKS_BEFORE_SET_END[1] * 7 + 1, n)
     start = set_end + rng.integers(START_WEEKS_AFTER_SET_END[0] * 7, START_WEEKS_AFTER_SET_END[1] * 7 + 1, n)
     episode = start + (rng.uniform(*SERVICE_EPISODE_MONTHS, n) * DAYS_PER_YEAR / 12).astype(np.int64)
-    takes = rng.random(n) < service.share
+    takes = [_rng(seed, f"service {service.name}").random(n) < service.share for service in services]
     u = _Uniforms(rng)
-    already = {e.mother_no for e in earlier}
     by_mother: dict[int, list[int]] = {}
     for i, mother in enumerate(sets["mother_no"].tolist()):
         by_mother.setdefault(mother, []).append(i)
     date_of = sets["date"].copy()
     dropped = np.zeros(n, bool)
     enrolled: list[_Enrolment] = []
-    first_start = service.start.toordinal()
+    first_starts = [service.start.toordinal() for service in services]
     for mother, rows in by_mother.items():
-        if mother in already:
-            continue
         for position, i in enumerate(rows):
             later = rows[position + 1:]
-            eligible = (first_start <= start[i] <= end_day and takes[i]
-                        and (not later or date_of[later[0]] > start[i]))
-            if not eligible:
+            if start[i] > end_day or (later and date_of[later[0]] <= start[i]):
+                continue  # the data end first, or she already has a further set
+            chosen = next((k for k, service in enumerate(services)
+                           if first_starts[k] <= start[i] and takes[k][i]), None)
+            if chosen is None:
                 continue
+            service = services[chosen]
             enrolment = _Enrolment(service.name, mother, int(referral[i]), int(start[i]),
                                    int(episode[i]) if episode[i] <= end_day else -1,
                                    position + 1, int(date_of[i]))
@@ -803,7 +806,7 @@ def _apply_service(sets: dict, service: ServiceSpec, dob: np.ndarray, teen: np.n
         for before, after in zip(rows, rows[1:]):
             previous[after] = date_of[before]
     kept = ~dropped
-    sets = {**{key: values for key, values in sets.items()}, "date": date_of, "previous_date": previous}
+    sets = {**sets, "date": date_of, "previous_date": previous}
     order = np.flatnonzero(kept)[np.lexsort((sets["mother_no"][kept], date_of[kept]))]
     return {key: values[order] for key, values in sets.items()}, enrolled
 

@@ -88,7 +88,10 @@ def build_published_asset(table: PublishedTable):
             conn.unregister("published_rows")
             overall = read_published(conn, table)
         hidden = int((published[list(table.numeric_columns)] == SUPPRESSED).sum().sum())
+        headline = {"headline": dg.MetadataValue.md(markdown_table(overall[list(table.headline_columns)]))
+                    } if table.headline_columns else {}
         return dg.MaterializeResult(metadata={
+            **headline,
             "rows": len(overall),
             "authorities": len(authorities(published)),
             "cells_shown_as_c": hidden,

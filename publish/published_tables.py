@@ -37,6 +37,8 @@ class PublishedTable:
     # Other published tables whose hidden cells this one must respect, and the rule that does so.
     reads_published: tuple[str, ...] = ()
     hide_rows: RowRule | None = None
+    # Columns of a short headline table shown first in the web UI; empty = the whole table only.
+    headline_columns: tuple[str, ...] = ()
 
     @property
     def numeric_columns(self) -> tuple[str, ...]:
@@ -265,6 +267,9 @@ PUBLISHED_TABLES: dict[str, PublishedTable] = {
             groups=_service_groups,
             order_by="row_order",
             keys=("service",),
+            headline_columns=("service", "participants", "linked_to_earlier_sets", "observed_returns",
+                              "expected_returns", "ratio", "ratio_ci_low", "ratio_ci_high", "sets_avoided",
+                              "one_off_saving", "annual_saving"),
         ),
     )
 }

@@ -33,7 +33,6 @@ from pathlib import Path
 import numpy as np
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
-
 from scipy.special import ndtr, ndtri
 
 from sources.layout import (

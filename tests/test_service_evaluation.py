@@ -83,6 +83,8 @@ def test_report_workbook_and_web_ui_show_the_evaluation(service_run):
                  if event.asset_key == dg.AssetKey("marts_published_service_outcomes")][0]
     shown = published.materialization.metadata["published_table"].value
     assert "| service |" in shown and EFFECTIVE in shown
+    headline = published.materialization.metadata["headline"].value
+    assert headline.startswith("| service | participants | linked_to_earlier_sets | observed_returns |")
 
 
 def test_expected_rate_leaves_out_participants_after_the_service_starts():

@@ -26,7 +26,8 @@ from warehouse.schema import ensure_warehouse
 
 PUBLISHED_ASSETS = [f"marts_published_{name}" for name in PUBLISHED_TABLES]
 # Columns that only order rows or feed suppression: left out of the tables shown in the web UI.
-NOT_SHOWN_IN_UI = ("group_order", "display_order", "item_order", "one_value_per_mother", "financial_years")
+NOT_SHOWN_IN_UI = ("group_order", "display_order", "item_order", "one_value_per_mother", "financial_years",
+                   "row_order")
 
 
 def read_published(conn, table: PublishedTable, by_authority: bool = False) -> pd.DataFrame:
@@ -87,7 +88,10 @@ def build_published_asset(table: PublishedTable):
             conn.unregister("published_rows")
             overall = read_published(conn, table)
         hidden = int((published[list(table.numeric_columns)] == SUPPRESSED).sum().sum())
+        headline = {"headline": dg.MetadataValue.md(markdown_table(overall[list(table.headline_columns)]))
+                    } if table.headline_columns else {}
         return dg.MaterializeResult(metadata={
+            **headline,
             "rows": len(overall),
             "authorities": len(authorities(published)),
             "cells_shown_as_c": hidden,

@@ -81,6 +81,8 @@ def stage_sql(layout: SourceLayout) -> list[str]:
                 when row_problem is not null then 'malformed_row'
                 when list_any_value(list_filter(problems, lambda p: p like '%blank but required')) is not null
                     then 'missing_required'
+                when list_any_value(list_filter(problems, lambda p: p like '%cannot be linked')) is not null
+                    then 'cannot_be_linked'
                 else 'unreadable_value'
             end,
             array_to_string(list_concat(list_filter([row_problem], lambda p: p is not null), problems), '; '),

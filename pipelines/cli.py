@@ -24,6 +24,9 @@ from sources.layout import SOURCES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = Path("data")
+# The demo's service, so a new user sees "Is the service working?": a third of the mothers whose
+# set ends from April 2019 are enrolled, and it prevents 40% of their returns.
+DEMO_SERVICE = "Positive Choices:2019-04-01:0.3:0.4"
 
 
 def _use_instance_home() -> Path:
@@ -140,6 +143,12 @@ def print_summary(warehouse: Path) -> None:
             ).fetchall()
         except duckdb.CatalogException:
             window, headline = [], []
+        try:
+            services = conn.execute(
+                """select service, observed_returns, expected_returns, ratio, ratio_ci_low, ratio_ci_high
+                   from marts.published_service_outcomes where service <> 'all' order by row_order""").fetchall()
+        except duckdb.CatalogException:
+            services = []
     if window:
         print(f"\nTrawl window: {window[0][0]}")
     if headline:
@@ -150,6 +159,9 @@ def print_summary(warehouse: Path) -> None:
             f"({pct}%); {mothers} mothers, {recurrent_mothers} in two or more sets; "
             f"return within 7 years {seven_years}"
         )
+    for service, observed, expected, ratio, low, high in services:
+        print(f"Is the service working? {service}: {observed} returns after starting, {expected} expected; "
+              f"ratio {ratio} (95% interval {low} to {high})")
     outputs, restricted = warehouse.parent / "outputs", warehouse.parent / "restricted"
     print(f"\nWarehouse:  {warehouse}")
     for label, path in (("Report:", outputs / "report.html"), ("Workbook:", outputs / "trawl_tables.xlsx"),
@@ -215,11 +227,20 @@ def _iso_date(text: str) -> str:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD") from None
 
 
+def _service(text: str):
+    from sources.synth import ServiceSpec
+
+    try:
+        return ServiceSpec.parse(text)
+    except ValueError as problem:
+        raise argparse.ArgumentTypeError(str(problem)) from None
+
+
 def cmd_synth(args) -> int:
     from sources.synth import generate
 
     summary = generate(Path(args.out), mothers=args.mothers, seed=args.seed, authorities=args.authorities,
-                       progress=print)
+                       progress=print, services=args.service)
     print(f"Synthetic extracts for {args.mothers:,} mothers written to {args.out} (truth in {args.out}/truth)")
     return 0 if summary else 1
 
@@ -252,7 +273,7 @@ def cmd_demo(args) -> int:
         shutil.rmtree(landing)
     print(f"Writing synthetic extracts for {args.mothers:,} mothers to {landing} ...")
     generate(landing, mothers=args.mothers, seed=args.seed, authorities=args.authorities,
-             progress=lambda m: print(f"  {m}"))
+             progress=lambda m: print(f"  {m}"), services=args.service or [_service(DEMO_SERVICE)])
     return _run_and_report(landing, warehouse, window=trawl_window_from_args(args),
                            linkage_config=Path(args.linkage_config) if args.linkage_config else None)
 
@@ -295,6 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--dir", default=str(DEFAULT_DATA_DIR / "demo"), help="where the demo writes (default data/demo)")
     demo.add_argument("--authorities", type=int, default=1, help="neighbouring authorities in one run (default 1)")
+    demo.add_argument("--service", type=_service, action="append", metavar="NAME:START:SHARE:EFFECT",
+                      help=f"a recurrent-care service with a known effect (default '{DEMO_SERVICE}'); may be repeated")
     _add_window_options(demo)
     _add_linkage_option(demo)
     demo.set_defaults(func=cmd_demo)
@@ -314,6 +337,10 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--out", required=True, help="landing folder to write")
     synth.add_argument("--authorities", type=int, default=1,
                        help="neighbouring authorities whose extracts are written together (default 1)")
+    synth.add_argument("--service", type=_service, action="append", default=[], metavar="NAME:START:SHARE:EFFECT",
+                       help="a recurrent-care service: from START it enrols SHARE of the mothers whose set has just "
+                            "ended and prevents EFFECT of their returns (e.g. 'Positive Choices:2019-04-01:0.3:0.4'); "
+                            "may be repeated; writes service_participants/ and truth of who was enrolled")
     synth.set_defaults(func=cmd_synth)
 
     purge = commands.add_parser("purge", help="remove personal data past its retention period")

@@ -126,3 +126,52 @@ def return_curve(points: list[tuple[int, float | None, float | None, float | Non
                 f"<title>within {years} years: {p:.1%} ({low:.1%} to {high:.1%})</title></circle>"
             )
     return _frame(title, body)
+
+
+def observed_expected(
+    names: list[str], observed: list[int | None], expected: list[float | None],
+    low: list[float | None], high: list[float | None], title: str,
+) -> str:
+    """For each service, returns expected at the local rate (light bar) and observed (dark bar),
+    with the observed count's interval as a whisker. None = hidden (`c`), labelled and not drawn."""
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    values = [v for v in [*expected, *high] if v is not None]
+    top = _nice_top(max(values or [0]))
+    scale = plot_h / top
+    slot = plot_w / max(len(names), 1)
+    body = []
+    for tick in _y_ticks(top):
+        y = TOP + plot_h - tick * scale
+        body.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
+        body.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{tick:,.0f}</text>')
+    for i, (name, seen, wanted, lo, hi) in enumerate(zip(names, observed, expected, low, high)):
+        x = LEFT + i * slot + slot * 0.15
+        bar_w = slot * 0.35
+        centre = LEFT + i * slot + slot / 2
+        body.append(f'<text x="{centre:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">{escape(name)}</text>')
+        for offset, value, colour, label in ((0, wanted, LIGHT, "expected"), (bar_w, seen, DARK, "observed")):
+            left = x + offset
+            if value is None:
+                body.append(f'<text x="{left + bar_w / 2:.1f}" y="{TOP + plot_h - 4}" text-anchor="middle">c</text>')
+                continue
+            height = value * scale
+            body.append(
+                f'<rect x="{left:.1f}" y="{TOP + plot_h - height:.1f}" width="{bar_w:.1f}" height="{height:.1f}" '
+                f'fill="{colour}"><title>{escape(name)}: {value:,.1f} {label} returns</title></rect>'
+            )
+            body.append(f'<text x="{left + bar_w / 2:.1f}" y="{TOP + plot_h - height - 4:.1f}" '
+                        f'text-anchor="middle">{value:,.0f}</text>')
+        if seen is not None and lo is not None and hi is not None:
+            whisker = x + bar_w * 1.5
+            y_low, y_high = TOP + plot_h - lo * scale, TOP + plot_h - hi * scale
+            body.append(f'<line x1="{whisker:.1f}" x2="{whisker:.1f}" y1="{y_low:.1f}" y2="{y_high:.1f}" '
+                        'stroke="#222" stroke-width="1.5"/>')
+            for y in (y_low, y_high):
+                body.append(f'<line x1="{whisker - 5:.1f}" x2="{whisker + 5:.1f}" y1="{y:.1f}" y2="{y:.1f}" '
+                            'stroke="#222" stroke-width="1.5"/>')
+    legend_y = HEIGHT - 14
+    body.append(f'<rect x="{LEFT}" y="{legend_y - 9}" width="10" height="10" fill="{LIGHT}"/>')
+    body.append(f'<text x="{LEFT + 14}" y="{legend_y}">expected at the local rate</text>')
+    body.append(f'<rect x="{LEFT + 190}" y="{legend_y - 9}" width="10" height="10" fill="{DARK}"/>')
+    body.append(f'<text x="{LEFT + 204}" y="{legend_y}">observed, with its interval</text>')
+    return _frame(title, body)

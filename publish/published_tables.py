@@ -37,6 +37,8 @@ class PublishedTable:
     # Other published tables whose hidden cells this one must respect, and the rule that does so.
     reads_published: tuple[str, ...] = ()
     hide_rows: RowRule | None = None
+    # Columns of a short headline table shown first in the web UI; empty = the whole table only.
+    headline_columns: tuple[str, ...] = ()
 
     @property
     def numeric_columns(self) -> tuple[str, ...]:
@@ -179,6 +181,21 @@ def _cost_rows_resting_on_hidden_years(frame: pd.DataFrame, published: Mapping[s
     )
 
 
+SERVICE_COUNTS = ("participants", "fathers_not_evaluated", "linked_to_earlier_sets", "observed_returns")
+
+
+def _service_groups(frame: pd.DataFrame) -> Groups:
+    """The services add up to 'all' (nearly: a parent in two services is counted once there). With
+    one service, 'all' is the same number, so the two are hidden together."""
+    everyone = frame.index[frame["service"] == ALL_AUTHORITIES]
+    services = frame.index[frame["service"] != ALL_AUTHORITIES]
+    if not len(everyone):
+        return [], []
+    totals = [TotalGroup((everyone[0], column), tuple((row, column) for row in services)) for column in SERVICE_COUNTS]
+    together = [[(everyone[0], column), (services[0], column)] for column in SERVICE_COUNTS] if len(services) == 1 else []
+    return totals, together
+
+
 def _la_codes(frame: pd.DataFrame) -> pd.Series:
     """The frame's la_code column; 'all' for a table without one."""
     return frame["la_code"] if "la_code" in frame.columns else pd.Series(ALL_AUTHORITIES, index=frame.index)
@@ -231,6 +248,28 @@ PUBLISHED_TABLES: dict[str, PublishedTable] = {
             keys=("item_order",),
             reads_published=("prevalence_by_year",),
             hide_rows=_cost_rows_resting_on_hidden_years,
+        ),
+        PublishedTable(
+            name="service_outcomes",
+            title="Service outcomes",
+            authority_title="Service by authority",
+            counts=SERVICE_COUNTS,
+            # What rests on a few women's follow-up or returns is hidden with that count.
+            rates={
+                **{column: ("linked_to_earlier_sets",) for column in ("follow_up_years", "expected_returns")},
+                **{column: ("observed_returns", "linked_to_earlier_sets") for column in (
+                    "ratio", "ratio_ci_low", "ratio_ci_high", "sets_avoided", "sets_avoided_ci_low",
+                    "sets_avoided_ci_high", "one_off_saving", "children_not_removed", "annual_saving",
+                    "saving_until_18")},
+                **{column: ("participants", "observed_returns", "linked_to_earlier_sets")
+                   for column in ("service_cost", "net_saving", "saving_per_pound")},
+            },
+            groups=_service_groups,
+            order_by="row_order",
+            keys=("service",),
+            headline_columns=("service", "participants", "linked_to_earlier_sets", "observed_returns",
+                              "expected_returns", "ratio", "ratio_ci_low", "ratio_ci_high", "sets_avoided",
+                              "one_off_saving", "annual_saving"),
         ),
     )
 }

@@ -10,9 +10,10 @@ from html import escape
 
 import pandas as pd
 
-from publish.charts import return_curve, sets_by_year
+from publish.charts import observed_expected, return_curve, sets_by_year
 from publish.disclosure import SUPPRESSED
 from publish.published_tables import ALL_AUTHORITIES, authorities
+from publish.service_settings import ServiceEvaluationSettings, load_service_settings
 from publish.settings import OutputSettings
 
 # marts.cost_estimates rows used in the scenario sentence, by item_order (assets/sql/marts_cost_estimates.sql).
@@ -97,6 +98,8 @@ def render_report(
         _baseline_section(baseline),
         _cost_section(costs, settings),
     ]
+    if "service_outcomes" in published:
+        sections.append(_service_section(published["service_outcomes"], load_service_settings(settings.path)))
     if len(authorities(by_authority["prevalence_by_year"])) > 1:
         sections.append(_authorities_section(by_authority, _headline_return(returns)))
     sections.append(_definitions_section(settings))
@@ -278,6 +281,139 @@ def _cost_section(costs: pd.DataFrame, settings: OutputSettings) -> str:
     )
 
 
+def _service_section(outcomes: pd.DataFrame, service: ServiceEvaluationSettings) -> str:
+    """Is the service working? Observed against expected returns, savings, and what they do not prove."""
+    heading = '<h2 id="service">Is the service working?</h2>'
+    if outcomes.empty:
+        return heading + (
+            "<p>No service participant list was in the landing folder (service_participants/), so there is no "
+            "evaluation yet. Once a service keeps a list of the parents it works with, this section compares how "
+            "often those mothers came back to proceedings with how often mothers like them did.</p>")
+    level = f"{service.confidence_level:.0%}"
+    shown = outcomes[outcomes["service"] != "all"]
+    chart = observed_expected(
+        list(shown["service"]),
+        [_as_whole_number(v) for v in shown["observed_returns"]],
+        [_as_number(v) for v in shown["expected_returns"]],
+        [_times(r.ratio_ci_low, r.expected_returns) for r in shown.itertuples()],
+        [_times(r.ratio_ci_high, r.expected_returns) for r in shown.itertuples()],
+        f"Returns to proceedings after starting with the service: observed and expected, with the {level} interval",
+    )
+    rows = [
+        [row.service, _number(row.participants), _number(row.linked_to_earlier_sets),
+         _number(row.follow_up_years, style="decimal"), _number(row.observed_returns),
+         _number(row.expected_returns, style="decimal"),
+         _with_interval(row.ratio, row.ratio_ci_low, row.ratio_ci_high),
+         _with_interval(row.sets_avoided, row.sets_avoided_ci_low, row.sets_avoided_ci_high),
+         _number(row.one_off_saving, style="money"), _number(row.annual_saving, style="money")]
+        for row in outcomes.itertuples()
+    ]
+    table = _table(["service", "mothers worked with", "linked to earlier sets", "years followed", "returns seen",
+                    "returns expected", f"seen / expected ({level} interval)", "sets avoided (interval)",
+                    "one-off saving", "care cost avoided a year"], rows)
+    everyone = outcomes[outcomes["service"] == "all"].iloc[0]
+    ratio = _as_number(everyone["ratio"])
+    if ratio is None:
+        sentence = ("There are too few returns, or too few mothers followed up, to compare yet "
+                    "(hidden figures are shown as c).")
+    else:
+        sentence = (
+            f"The {_number(everyone['linked_to_earlier_sets'])} mothers linked to earlier sets came back to "
+            f"proceedings {_number(everyone['observed_returns'])} times after starting with the service; mothers "
+            f"like them would have been expected to come back {_number(everyone['expected_returns'], style='decimal')} "
+            f"times. That is {ratio:.2f} times the expected number ({level} interval "
+            f"{_number(everyone['ratio_ci_low'], style='decimal')} to {_number(everyone['ratio_ci_high'], style='decimal')}). "
+            + ("The interval is wholly below 1: fewer returns than expected, by more than chance would explain. "
+               if (_as_number(everyone["ratio_ci_high"]) or 1) < 1 else
+               "The interval includes 1, so the data cannot yet tell the service's effect from chance. ")
+        )
+    parts = "".join(
+        f"<li>{escape(part.name)}: £{part.value:,.0f}. <span class=\"note\">{escape(part.source)}</span></li>"
+        for part in service.one_off_cost_parts
+    )
+    cost = service.service_cost_per_participant
+    cost_line = (f"<li>Cost of the service per participant: £{cost.value:,.0f}. <span class=\"note\">"
+                 f"{escape(cost.source)}</span></li>" if cost.value is not None else
+                 f"<li>Cost of the service per participant: not set, so no net saving or saving per £1. "
+                 f"<span class=\"note\">{escape(cost.source)}</span></li>")
+    children = _number(everyone["children_per_set"], style="decimal")
+    years_left = _number(everyone["years_in_care_until_18"], style="decimal")
+    savings = (
+        "<h3>What it saved (University of Essex method)</h3>"
+        f"<p>Sets avoided = returns expected − returns seen. One-off saving = sets avoided × the one-off cost of a set "
+        f"(£{service.one_off_cost_per_set:,.0f}). Care cost avoided a year = sets avoided × children per recurrent "
+        f"set ({children}, the local mean) × the care cost per child per year "
+        f"(£{service.care_cost_per_child_per_year.value:,.0f}); it recurs every year until each child would be "
+        f"{service.care_until_age} (on average {years_left} more years for the children of recurrent sets here), "
+        f"which is {_number(everyone['saving_until_18'], style='money')} in all for the 'all' row. "
+        "Where a service cost is set, net saving = one-off saving + one year's care cost avoided − what the "
+        "service cost, and saving per £1 = (one-off saving + one year's care cost avoided) ÷ what it cost.</p>"
+        + _table(["service", "net saving", "saving per £1"],
+                 [[row.service, _number(row.net_saving, style="money"), _number(row.saving_per_pound, style="decimal")]
+                  for row in outcomes.itertuples()])
+        + "<p>Every parameter, and where it comes from:</p><ul>"
+        f"<li>One-off cost of a set of proceedings, £{service.one_off_cost_per_set:,.0f}, the sum of:<ul>{parts}</ul></li>"
+        f"<li>Care cost per child per year: £{service.care_cost_per_child_per_year.value:,.0f}. "
+        f"<span class=\"note\">{escape(service.care_cost_per_child_per_year.source)}</span></li>"
+        f"<li>Children per recurrent set: {children}. <span class=\"note\">Local: the mean over every recurrent "
+        "set in the data.</span></li>"
+        f"<li>Years in care until {service.care_until_age}: {years_left}. <span class=\"note\">Local: the mean, over "
+        f"children of recurrent sets whose date of birth is known, of {service.care_until_age} minus their age when "
+        "the set was issued.</span></li>"
+        + cost_line + "</ul>"
+    )
+    method = (
+        f'<p class="note">How the expected number is found: each mother is followed from her first start date '
+        "with the service to the extract end date. Her time is split by her age at her first set, whether she is "
+        "care experienced, how many sets she had had, and years since her latest set; in each such group the local "
+        "rate of a further set is taken from "
+        + {"both": "mothers never in a service, and participants before their own start date",
+           "non_participants": "mothers never in a service",
+           "before_service": "every mother before the first participant started"}[service.reference_period]
+        + " (config/outputs.yaml, service_evaluation → reference_period), and applied to her time. The interval is "
+        "the exact Poisson interval of the returns seen. Mothers the service worked with who are not linked to an "
+        "earlier set are counted but not followed; fathers are not evaluated.</p>"
+    )
+    caveats = "".join(f"<li><b>{escape(term)}.</b> {escape(text)}</li>" for term, text in SERVICE_CAVEATS)
+    return (
+        heading + f"<p>{escape(sentence)}</p>" + chart + table + method + savings
+        + f"<h3>What these figures do not prove</h3><ul>{caveats}</ul>"
+    )
+
+
+SERVICE_CAVEATS = [
+    ("Who is referred is not random", "Mothers are referred to the service, and agree to take part, for reasons "
+     "the data do not record: motivation, a new partner, support from family, a worker's judgement. If those who "
+     "take part were already less likely to return, fewer returns than expected would appear without the service "
+     "doing anything. Only a comparison group chosen in advance, or a trial, removes this."),
+    ("Regression to the mean", "Mothers are often referred at a crisis, just after a set of proceedings. Times "
+     "of crisis tend to be followed by calmer ones whatever is done, so some fall in returns is expected anyway. "
+     "The expected number is measured from the same point (time since her latest set), which allows for part of "
+     "this, not all."),
+    ("Short follow-up", "A return can come years after a set. With a short follow-up the numbers are small, the "
+     "interval is wide, and a service may only be delaying returns rather than preventing them. Look again as "
+     "follow-up grows."),
+    ("Linkage error", "Participants are joined to their proceedings by name and date of birth unless the list "
+     "gives a person_key. A missed link leaves a mother out (counted, not followed) or misses a return she had; "
+     "a wrong link gives her someone else's sets. Either can move the ratio; check the linkage quality table."),
+    ("Savings are estimates", "They multiply sets avoided, which has the interval shown, by national average "
+     "costs; a ratio whose interval includes 1 means the saving could be nothing. They leave out the service's "
+     "own cost unless one is set."),
+]
+
+
+def _times(ratio, expected) -> float | None:
+    r, e = _as_number(ratio), _as_number(expected)
+    return None if r is None or e is None else r * e
+
+
+def _with_interval(value, low, high) -> str:
+    shown = _number(value, style="decimal")
+    if _as_number(value) is None:
+        return shown
+    return f"{shown} ({_number(low, style='decimal')} to {_number(high, style='decimal')})"
+
+
 def _authority_name(code: str) -> str:
     return {ALL_AUTHORITIES: "all authorities", "unknown": "authority not recorded"}.get(code, code)
 
@@ -349,6 +485,11 @@ def definitions_and_caveats(settings: OutputSettings) -> list[tuple[str, str]]:
         ("Case-file review", "Characteristics from the case-file trawl cover only the mothers whose files have been "
          "read; the others are shown as 'not reviewed'. Care experience also comes from care-leaver records, which "
          "cover only people who left this authority's care."),
+        ("Service outcomes", "For the mothers a service works with (linked to an earlier set), returns to "
+         "proceedings seen after their start date against those expected at the local rate for mothers like them "
+         "(same age band, care experience, earlier sets and years since the latest set), with an exact Poisson "
+         "interval; sets avoided and savings by the University of Essex method (see the report)."),
+        *((f"Service outcomes: {term.lower()}", text) for term, text in SERVICE_CAVEATS),
     ]
 
 

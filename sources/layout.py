@@ -87,6 +87,20 @@ CASE_FILE_REVIEW = SourceLayout(
     case_ref="review_id",
 )
 
+SERVICE_PARTICIPANTS = SourceLayout(
+    name="service_participants",
+    columns=(
+        "participant_id", "service", "person_key", "forename", "surname", "dob", "sex",
+        "referral_date", "start_date", "end_date", "la_code",
+    ),
+    required=("participant_id", "start_date"),
+    date_columns=("dob", "referral_date", "start_date", "end_date"),
+    # One row per parent per episode of work: ids are the service's own, so two services in one
+    # folder may reuse them, and one parent may have several episodes.
+    record_key=("service", "participant_id", "start_date"),
+    case_ref="participant_id",
+)
+
 SOURCES: dict[str, SourceLayout] = {
-    s.name: s for s in (LEGAL, COURT, CAFCASS, CARE_LEAVERS, CASE_FILE_REVIEW)
+    s.name: s for s in (LEGAL, COURT, CAFCASS, CARE_LEAVERS, CASE_FILE_REVIEW, SERVICE_PARTICIPANTS)
 }

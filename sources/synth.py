@@ -33,8 +33,11 @@ from pathlib import Path
 import numpy as np
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
+from scipy.special import ndtr, ndtri
 
-from sources.layout import CAFCASS, CARE_LEAVERS, CASE_FILE_REVIEW, COURT, LEGAL, SourceLayout
+from sources.layout import (
+    CAFCASS, CARE_LEAVERS, CASE_FILE_REVIEW, COURT, LEGAL, SERVICE_PARTICIPANTS, SourceLayout,
+)
 
 # --- Study window and places --------------------------------------------------------------------
 
@@ -192,18 +195,18 @@ NAME_TYPO_RATE = 0.015  # per name field
 CHILD_NAME_NOISE_FACTOR = 0.3  # children's names are copied from birth certificates
 DOB_DAY_MONTH_SWAP_RATE = 0.055  # of records whose dob has day <= 12 (~2% of all records)
 DOB_MISSING_RATE = {"legal": 0.06, "court": 0.12, "cafcass": 0.05, "care_leavers": 0.01,
-                    "case_file_review": 0.03}
+                    "case_file_review": 0.03, "service_participants": 0.01}
 FATHER_DOB_MISSING_FACTOR = 1.5
 CHILD_DOB_MISSING_RATE = 0.01
 # Forms keyed in by hand from paper have more slips than system extracts.
 UNREADABLE_ROW_RATE = {"legal": 0.004, "court": 0.004, "cafcass": 0.003, "care_leavers": 0.004,
-                       "case_file_review": 0.02}
+                       "case_file_review": 0.02, "service_participants": 0.01}
 UNREADABLE_BLANK_SHARE = 0.4  # the rest are impossible dates
 # Required columns that may be blanked; a case reference is never blanked, so truth keys hold.
 BLANKABLE_REQUIRED = {
     "legal": ("issue_date",), "court": ("issue_date", "application_type"),
     "cafcass": ("application_date", "application_type", "role"),
-    "care_leavers": (), "case_file_review": (),
+    "care_leavers": (), "case_file_review": (), "service_participants": ("start_date",),
 }
 IMPOSSIBLE_DAY_MONTH = ((31, 2), (30, 2), (31, 4), (31, 6), (31, 9), (31, 11))
 
@@ -225,6 +228,62 @@ REVIEW_AGE_AT_FIRST_PREGNANCY_BLANK_RATE = 0.1
 REMOVAL_REASON_RATES = {"neglect": 0.75, "emotional abuse": 0.4, "physical abuse": 0.2,
                         "sexual abuse": 0.05, "other": 0.05}
 REASON_FROM_ANSWER_RATE = 0.85  # a 'yes' answer usually shows up among the removal reasons
+
+# --- A recurrent-care service (trawl synth --service NAME:START:SHARE:EFFECT) ---------------------
+# From START the service enrols SHARE of the mothers whose set has just ended (and who have had
+# no further set since), and prevents EFFECT of the returns they would have had: each further set
+# she would have had is prevented with that chance, and she stays at risk as before (the hazard of
+# a return is multiplied by 1 - EFFECT, so observed / expected returns is 1 - EFFECT).
+
+SET_LENGTH_WEEKS = (26, 60)  # issue to final order, as the s31 outcomes below
+REFERRAL_WEEKS_BEFORE_SET_END = (0, 8)
+START_WEEKS_AFTER_SET_END = (1, 8)
+SERVICE_EPISODE_MONTHS = (6, 18)
+SERVICE_SEX_WRITTEN = {"F": 0.75, "Female": 0.2, "": 0.05}
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """A service with a known effect, from `NAME:START:SHARE:EFFECT` (e.g. `Pause:2019-04-01:0.3:0.4`)."""
+
+    name: str
+    start: date
+    share: float
+    effect: float
+
+    @classmethod
+    def parse(cls, text: str) -> ServiceSpec:
+        parts = text.rsplit(":", 3)
+        if len(parts) != 4 or not parts[0].strip():
+            raise ValueError(f"--service {text!r}: write NAME:START:SHARE:EFFECT, e.g. 'Pause:2019-04-01:0.3:0.4'")
+        name, start, share, effect = parts
+        try:
+            spec = cls(name.strip(), date.fromisoformat(start), float(share), float(effect))
+        except ValueError:
+            raise ValueError(f"--service {text!r}: START is a date (YYYY-MM-DD), SHARE and EFFECT are numbers "
+                             "from 0 to 1") from None
+        if not (0 <= spec.share <= 1 and 0 <= spec.effect <= 1):
+            raise ValueError(f"--service {text!r}: SHARE and EFFECT are numbers from 0 to 1")
+        if not WINDOW_START <= spec.start <= EXTRACT_END:
+            raise ValueError(f"--service {text!r}: START should be between {WINDOW_START} and {EXTRACT_END}")
+        return spec
+
+    @property
+    def id_prefix(self) -> str:
+        return "".join(word[0] for word in re.findall(r"[A-Za-z0-9]+", self.name)).upper()[:4] or "SVC"
+
+
+@dataclass
+class _Enrolment:
+    service: str
+    mother_no: int
+    referral: int
+    start: int
+    end: int  # -1: still open at the extract end
+    sets_before: int
+    last_set: int
+    prevented: list[int] = field(default_factory=list)  # would-be issue dates of sets prevented
+
 
 # --- Names ---------------------------------------------------------------------------------------
 # Small pools on purpose, listed most common first: different women share a name and birth year.
@@ -368,6 +427,10 @@ FILES = {
         FileSpec("trawl_forms_2023_24.csv", date(2023, 10, 1), date(2024, 4, 30), "utf-8-sig", "dmy"),
         FileSpec("trawl_forms_2024.csv", date(2024, 4, 1), date(2024, 10, 31), "cp1252", "dmy"),
         FileSpec("trawl_forms_2024_25.csv", date(2024, 10, 1), date(2025, 3, 31), "utf-8", "iso"),
+    ),
+    "service_participants": (
+        FileSpec("participants_to_2022.csv", date(2008, 4, 1), date(2022, 12, 31), "utf-8-sig", "dmy"),
+        FileSpec("participants_2022_2025.csv", date(2022, 1, 1), date(2025, 3, 31), "utf-8", "iso"),
     ),
 }
 XLSX_SHEET_TITLES = {"legal": "Care proceedings", "care_leavers": "Care leavers"}
@@ -543,6 +606,7 @@ class _Population:
     sets: dict[str, np.ndarray]  # the s31 sets as simulated, for the truth figures
     authorities: int  # in the region: LOCAL_AUTHORITIES[:authorities]; the next one is outside it
     mother_home_authority: np.ndarray  # per mother, her authority in the region at her first set
+    enrolments: list[_Enrolment] = field(default_factory=list)  # service participants, by service
 
 
 def _draw_first_set_dates(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -564,8 +628,10 @@ def _new_men(rng, people: _People, kind: str, partner_dob: np.ndarray, on: np.nd
     return index, surname
 
 
-def _simulate_sets(rng, people: _People, mothers: int) -> dict[str, np.ndarray]:
-    """Each mother's chain of s31 sets up to the extract end, one generation of sets at a time."""
+def _simulate_sets(rng, people: _People, mothers: int, services: Sequence[ServiceSpec] = (),
+                   seed: int = 1) -> dict[str, np.ndarray]:
+    """Each mother's chain of s31 sets up to the extract end, one generation of sets at a time;
+    then each service's effect on the mothers it enrols (sets['enrolments'])."""
     end = EXTRACT_END.toordinal()
     first = _draw_first_set_dates(rng, mothers)
     age = np.clip(FIRST_SET_AGE_MIN + rng.gamma(*FIRST_SET_AGE_GAMMA, mothers),
@@ -634,9 +700,114 @@ def _simulate_sets(rng, people: _People, mothers: int) -> dict[str, np.ndarray]:
     sets = {key: np.concatenate([g[key] for g in generations]) for key in generation}
     order = np.lexsort((sets["mother_no"], sets["date"]))
     sets = {key: values[order] for key, values in sets.items()}
+    # Sets as they would have been without a service (care experience is drawn from these).
+    sets_without_service = np.bincount(sets["mother_no"], minlength=mothers)
+    enrolments: list[_Enrolment] = []
+    if services:
+        sets, enrolments = _apply_services(sets, services, dob, teen, seed)
     sets.update(mother_person=mother_person, mother_dob=dob, mother_first=first,
-                mother_age_at_first=age_at_first, mother_teen=teen, birth_surname=birth_surname)
+                mother_age_at_first=age_at_first, mother_teen=teen, birth_surname=birth_surname,
+                sets_without_service=sets_without_service)
+    sets["enrolments"] = enrolments
     return sets
+
+
+def _return_chance(number: int, teen: bool) -> float:
+    """The chance that a mother whose latest set is number `number - 1` has set `number`."""
+    if number == 2:
+        return RETURN_AFTER_FIRST_SET[bool(teen)]
+    return RETURN_AFTER_LATER_SET[number - 3]
+
+
+def _later_gap(after_days: int, number: int, teen: bool, u: float) -> int | None:
+    """Days from her latest set to set `number`, drawn given that it is more than `after_days`
+    (the generator's gap law: a return with the set's chance, then the minimum plus a lognormal
+    gap); None if she does not return after all."""
+    chance = _return_chance(number, teen)
+    mu, sigma = np.log(GAP_LOGNORMAL_MEDIAN_YEARS), GAP_LOGNORMAL_SIGMA
+
+    def gap_share(days: float) -> float:  # F(gap <= days)
+        years = days / DAYS_PER_YEAR - GAP_MIN_YEARS
+        return 0.0 if years <= 0 else float(ndtr((np.log(years) - mu) / sigma))
+
+    surviving = 1 - chance * gap_share(after_days)
+    target = u * surviving  # survival at the new gap
+    if target <= 1 - chance:
+        return None
+    share = min(max((1 - target) / chance, 1e-12), 1 - 1e-12)
+    years = GAP_MIN_YEARS + float(np.exp(mu + sigma * ndtri(share)))
+    return max(int(years * DAYS_PER_YEAR), after_days + 1)
+
+
+def _apply_services(sets: dict, services: Sequence[ServiceSpec], dob: np.ndarray, teen: np.ndarray,
+                    seed: int) -> tuple[dict, list[_Enrolment]]:
+    """Enrol mothers as their sets end, then thin their later sets: each set she would have had
+    after her start date is prevented with chance EFFECT, and her next set is then drawn again,
+    given that it comes later than the one prevented (Lewis-Shedler thinning of her hazard).
+
+    Services run side by side: at each set's end, a mother not yet enrolled is offered to each
+    service in turn (in the order given) that has started, and the first that takes her keeps her."""
+    end_day = EXTRACT_END.toordinal()
+    n = len(sets["date"])
+    rng = _rng(seed, "services")
+    set_end = sets["date"] + rng.integers(SET_LENGTH_WEEKS[0] * 7, SET_LENGTH_WEEKS[1] * 7 + 1, n)
+    referral = set_end - rng.integers(REFERRAL_WEEKS_BEFORE_SET_END[0] * 7, REFERRAL_WEEKS_BEFORE_SET_END[1] * 7 + 1, n)
+    start = set_end + rng.integers(START_WEEKS_AFTER_SET_END[0] * 7, START_WEEKS_AFTER_SET_END[1] * 7 + 1, n)
+    episode = start + (rng.uniform(*SERVICE_EPISODE_MONTHS, n) * DAYS_PER_YEAR / 12).astype(np.int64)
+    takes = [_rng(seed, f"service {service.name}").random(n) < service.share for service in services]
+    u = _Uniforms(rng)
+    by_mother: dict[int, list[int]] = {}
+    for i, mother in enumerate(sets["mother_no"].tolist()):
+        by_mother.setdefault(mother, []).append(i)
+    date_of = sets["date"].copy()
+    dropped = np.zeros(n, bool)
+    enrolled: list[_Enrolment] = []
+    first_starts = [service.start.toordinal() for service in services]
+    for mother, rows in by_mother.items():
+        for position, i in enumerate(rows):
+            later = rows[position + 1:]
+            if start[i] > end_day or (later and date_of[later[0]] <= start[i]):
+                continue  # the data end first, or she already has a further set
+            chosen = next((k for k, service in enumerate(services)
+                           if first_starts[k] <= start[i] and takes[k][i]), None)
+            if chosen is None:
+                continue
+            service = services[chosen]
+            enrolment = _Enrolment(service.name, mother, int(referral[i]), int(start[i]),
+                                   int(episode[i]) if episode[i] <= end_day else -1,
+                                   position + 1, int(date_of[i]))
+            enrolled.append(enrolment)
+            last, gone = int(date_of[i]), False
+            for j in later:
+                gap = int(sets["date"][j] - sets["previous_date"][j])
+                number = int(sets["number"][j])
+                candidate = last + gap
+                while not gone:
+                    too_late = candidate > end_day or candidate - dob[mother] >= _years(MAX_MOTHER_AGE_AT_SET)
+                    if too_late:
+                        gone = True
+                    elif u() < service.effect:
+                        enrolment.prevented.append(candidate)
+                        redrawn = _later_gap(candidate - last, number, bool(teen[mother]), u())
+                        if redrawn is None:
+                            gone = True
+                        else:
+                            candidate = last + redrawn
+                    else:
+                        break
+                if gone:
+                    dropped[j] = True
+                    continue
+                date_of[j], last = candidate, candidate
+            break
+    previous = np.full(n, -1)
+    for rows in by_mother.values():
+        for before, after in zip(rows, rows[1:]):
+            previous[after] = date_of[before]
+    kept = ~dropped
+    sets = {**sets, "date": date_of, "previous_date": previous}
+    order = np.flatnonzero(kept)[np.lexsort((sets["mother_no"][kept], date_of[kept]))]
+    return {key: values[order] for key, values in sets.items()}, enrolled
 
 
 def _add_children(rng, people: _People, case_date, earliest_birth, father_surname,
@@ -725,11 +896,12 @@ def _postcodes(la: np.ndarray, home_district: np.ndarray, outside_district: np.n
     return postcode
 
 
-def _simulate(mothers: int, seed: int, authorities: int = 1) -> _Population:
-    """The true population: mothers, their s31 sets, other applications, relatives, care leavers."""
+def _simulate(mothers: int, seed: int, authorities: int = 1, services: Sequence[ServiceSpec] = ()) -> _Population:
+    """The true population: mothers, their s31 sets, other applications, relatives, care leavers,
+    and the mothers each service works with."""
     rng = _rng(seed, "population")
     people = _People()
-    sets = _simulate_sets(rng, people, mothers)
+    sets = _simulate_sets(rng, people, mothers, services, seed)
     n_sets = len(sets["date"])
     mother_dob = sets["mother_dob"]
 
@@ -784,7 +956,8 @@ def _simulate(mothers: int, seed: int, authorities: int = 1) -> _Population:
     second[mother_no[is_second]] = sets["date"][is_second]
     last_surname = np.empty(mothers, dtype=np.int64)
     last_surname[mother_no] = sets["surname"]  # sets are in date order: the last write wins
-    in_care = rng.random(mothers) < np.where(set_counts > 1, IN_CARE_AS_CHILD_RATE["recurrent"],
+    # Drawn from the sets she would have had without a service: a service changes her future, not her past.
+    in_care = rng.random(mothers) < np.where(sets["sets_without_service"] > 1, IN_CARE_AS_CHILD_RATE["recurrent"],
                                               IN_CARE_AS_CHILD_RATE["single_set"])
 
     # Relatives who become parties: one grandmother or aunt per mother, added only when needed.
@@ -824,6 +997,7 @@ def _simulate(mothers: int, seed: int, authorities: int = 1) -> _Population:
         children=np.concatenate([set_children, private_children]).tolist(),
         care_leaver_distractors=distractors, relative_label=relative_label, sets=sets,
         authorities=authorities, mother_home_authority=mother_home_authority,
+        enrolments=sets["enrolments"],
     )
 
 
@@ -1180,6 +1354,8 @@ class _Truth:
       (court), the person_id as written (Cafcass), the la_person_id (care leavers, role `other`:
       the record has no role) or the review_id (trawl forms); children are `child:<n>`, n their
       place among that case's child rows in that source.
+    service_enrolments.csv, prevented_sets.csv (with --service): who each service enrolled, when,
+      after which true set, and the issue dates of the sets it prevented (which never happened).
     proceedings.csv: every reference each case is known by in legal, court and Cafcass; s31 sets
       are `S...`, other applications (EPO, private law) `N...`; issue_date is the true one (Cafcass
       may log an application a few days later).
@@ -1199,6 +1375,8 @@ class _Truth:
                                  ("source", "source_case_ref", "person_ref", "noise"))
         self._unreadable = self._open(folder / "unreadable_rows.csv", (
             "source", "file_name", "row_number", "source_case_ref", "column", "problem"))
+        self._folder = folder
+        self._enrolments = self._prevented = None
         self.noise_counts: dict[str, dict[str, int]] = {}
 
     def _open(self, path: Path, header: tuple[str, ...]):
@@ -1231,6 +1409,22 @@ class _Truth:
     def unreadable(self, source: str, file_name: str, row_number: int, case_ref: str,
                    column: str, problem: str) -> None:
         self._unreadable.writerow((source, file_name, row_number, case_ref, column, problem))
+
+    def enrolment(self, enrolment: _Enrolment, participant_id: str, true_id: str, last_set_id: str) -> None:
+        """Written only when there is a service (`--service`)."""
+        if self._enrolments is None:
+            self._enrolments = self._open(self._folder / "service_enrolments.csv", (
+                "service", "participant_id", "true_person_id", "referral_date", "start_date", "end_date",
+                "sets_before_start", "last_true_set_id", "sets_prevented"))
+            self._prevented = self._open(self._folder / "prevented_sets.csv", (
+                "service", "participant_id", "true_person_id", "would_have_been_issued"))
+        iso = lambda day: date.fromordinal(day).isoformat()  # noqa: E731
+        self._enrolments.writerow((
+            enrolment.service, participant_id, true_id, iso(enrolment.referral), iso(enrolment.start),
+            "" if enrolment.end < 0 else iso(enrolment.end), enrolment.sets_before, last_set_id,
+            len(enrolment.prevented)))
+        for day in enrolment.prevented:
+            self._prevented.writerow((enrolment.service, participant_id, true_id, iso(day)))
 
     def close(self) -> None:
         for handle in self._handles:
@@ -1555,9 +1749,47 @@ def _write_case_file_reviews(population: _Population, writer: _SourceWriter, tru
     return {"reviews": len(sampled)}
 
 
+def _write_service_participants(population: _Population, writer: _SourceWriter, truth: _Truth,
+                                seed: int) -> dict:
+    """The list each service keeps: one row per mother it enrolled, filed by start date; the
+    truth of who was enrolled, and which sets the service prevented, in truth/."""
+    people, case = population.people, population.case
+    u = _Uniforms(_rng(seed, "service_participants"))
+    clerk = _Clerk(people, u, "service_participants")
+    sex = _Weighted(SERVICE_SEX_WRITTEN)
+    sets_of: dict[int, list[int]] = {}
+    for i, kind in enumerate(case["kind"]):
+        if kind in S31_KINDS:
+            sets_of.setdefault(case["mother_no"][i], []).append(i)
+    serials: dict[str, int] = {}
+    for enrolment in sorted(population.enrolments, key=lambda e: (e.start, e.service, e.mother_no)):
+        prefix = ServiceSpec(enrolment.service, WINDOW_START, 0, 0).id_prefix
+        serials[enrolment.service] = serials.get(enrolment.service, 0) + 1
+        participant_id = f"{prefix}-{serials[enrolment.service]:05d}"
+        her_sets = [i for i in sets_of[enrolment.mother_no] if case["issue"][i] <= enrolment.start]
+        last = her_sets[-1]
+        mother = int(population.mother_person[enrolment.mother_no])
+        written = clerk.write(mother, case["surname"][last])
+        writer.add(enrolment.start, [
+            participant_id, enrolment.service, "", written.forename, written.surname, written.dob,
+            sex.draw(u), enrolment.referral, enrolment.start, None if enrolment.end < 0 else enrolment.end,
+            LOCAL_AUTHORITIES[case["la"][last]].code,
+        ], participant_id)
+        truth.person("service_participants", participant_id, "mother", enrolment.service,
+                     people.true_id[mother], written.noise)
+        truth.enrolment(enrolment, participant_id, people.true_id[mother], case["true_set_id"][last])
+    by_service: dict[str, dict] = {}
+    for enrolment in population.enrolments:
+        figures = by_service.setdefault(enrolment.service, {"participants": 0, "sets_prevented": 0})
+        figures["participants"] += 1
+        figures["sets_prevented"] += len(enrolment.prevented)
+    return {"services": by_service}
+
+
 SOURCE_WRITERS = (
     (LEGAL, _write_legal), (COURT, _write_court), (CAFCASS, _write_cafcass),
     (CARE_LEAVERS, _write_care_leavers), (CASE_FILE_REVIEW, _write_case_file_reviews),
+    (SERVICE_PARTICIPANTS, _write_service_participants),
 )
 
 # --- Truth figures -------------------------------------------------------------------------------
@@ -1659,13 +1891,16 @@ def _population_figures(population: _Population) -> dict:
 
 
 def generate(out_dir: Path, mothers: int, seed: int = 1,
-             progress: Callable[[str], None] | None = None, authorities: int = 1) -> dict:
+             progress: Callable[[str], None] | None = None, authorities: int = 1,
+             services: Sequence[ServiceSpec] = ()) -> dict:
     """Write <out_dir>/{legal,court,cafcass,care_leavers,case_file_review}/... extracts and
     <out_dir>/truth/...; return the summary dict (also written to truth/summary.json).
 
     `authorities` > 1 writes the extracts of that many neighbouring authorities together (a
     region, such as a combined authority), with some mothers moving between them.
-    Byte-identical for the same (mothers, seed, authorities). Files of the same names are overwritten.
+    `services` adds recurrent-care services with a known effect (ServiceSpec) and their
+    participant lists in service_participants/; without one, that folder is not written.
+    Byte-identical for the same (mothers, seed, authorities, services). Files of the same names are overwritten.
     """
     if mothers < 1:
         raise ValueError("mothers must be at least 1")
@@ -1673,7 +1908,9 @@ def generate(out_dir: Path, mothers: int, seed: int = 1,
         raise ValueError(f"authorities must be from 1 to {MAX_AUTHORITIES}")
     out_dir = Path(out_dir)
     report = progress or (lambda message: None)
-    population = _simulate(mothers, seed, authorities)
+    if len({service.name for service in services}) < len(services):
+        raise ValueError("each --service needs its own name")
+    population = _simulate(mothers, seed, authorities, services)
     report("mothers simulated")
     truth_dir = out_dir / "truth"
     truth = _Truth(truth_dir)
@@ -1682,6 +1919,8 @@ def generate(out_dir: Path, mothers: int, seed: int = 1,
     sources: dict[str, dict] = {}
     try:
         for layout, write in SOURCE_WRITERS:
+            if layout is SERVICE_PARTICIPANTS and not services:
+                continue
             report(f"writing {layout.name}")
             writer = _SourceWriter(out_dir, layout, truth, dates, seed)
             details = write(population, writer, truth, seed)
@@ -1703,6 +1942,8 @@ def generate(out_dir: Path, mothers: int, seed: int = 1,
         "window": {"first_issue": WINDOW_START.isoformat(), "extract_end": EXTRACT_END.isoformat()},
         "la_codes": [authority.code for authority in LOCAL_AUTHORITIES[:authorities + 1]],
         "authorities_in_region": authorities,
+        **({"services": [{"name": s.name, "start": s.start.isoformat(), "share": s.share, "effect": s.effect}
+                         for s in services]} if services else {}),
         **_population_figures(population),
         "sources": sources,
         "files": files,

@@ -13,7 +13,8 @@ from sources.layout import SOURCES
 def synthetic_run(tmp_path_factory):
     base = tmp_path_factory.mktemp("trawl")
     landing, warehouse = base / "landing", base / "trawl.duckdb"
-    assert main(["synth", "--mothers", "300", "--seed", "7", "--out", str(landing)]) == 0
+    assert main(["synth", "--mothers", "300", "--seed", "7", "--out", str(landing),
+                 "--service", "Positive Choices:2019-04-01:0.3:0.4"]) == 0
     result = run_trawl(landing, warehouse, instance=dg.DagsterInstance.ephemeral())
     return result, landing, warehouse
 

@@ -68,6 +68,9 @@ def checked_run(tmp_path_factory):
     ])
     write_source(landing, "care_leavers", "leavers.csv", [dict(la_person_id="CL-1", forename="Zoë", dob="1995-06-01")])
     write_source(landing, "case_file_review", "forms.csv", [dict(review_id="CFR-1", **ZOE, in_care_as_child="y")])
+    write_source(landing, "service_participants", "participants.csv", [
+        dict(participant_id="PC-1", service="Positive Choices", forename="Zoë", surname="O'Neill", dob="1995-06-01",
+             referral_date="2020-03-01", start_date="2020-04-01")])
     result = materialize_checked([*raw_assets, *staging_assets], folder)
     return result, folder / "outputs" / "data_docs"
 
@@ -105,7 +108,8 @@ def test_warnings_only_report_and_let_the_run_go_on(checked_run):
     assert "(child_dob, respondent_1_dob) where respondent_1_role == mother | 1 (50.0%) | court/court.csv row 3" in failures
     passed = {name for name, e in checks.items() if e.passed}
     assert passed == {f"{stage}_{source}" for stage in ("raw", "staging")
-                      for source in ("legal", "court", "cafcass", "care_leavers", "case_file_review")} - {
+                      for source in ("legal", "court", "cafcass", "care_leavers", "case_file_review",
+                                     "service_participants")} - {
         "staging_legal", "staging_court"}
 
 

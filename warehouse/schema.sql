@@ -26,7 +26,7 @@ create table if not exists quarantine.rejected_rows (
     source       varchar not null,
     file_name    varchar not null,
     row_number   bigint  not null,
-    reason_code  varchar not null,   -- malformed_row | missing_required | unreadable_value | duplicate_record
+    reason_code  varchar not null,   -- malformed_row | missing_required | unreadable_value | duplicate_record | cannot_be_linked
     reason       varchar not null,
     columns      varchar[],
     rejected_at  timestamp not null default current_timestamp

@@ -88,10 +88,29 @@ case_file_reviews as (
         in_care_as_child, person_key as form_person_key
     from staging.case_file_review
 ),
+service_participants as (
+    -- One record per participant per service (a parent's episodes share it). A row from a trawl
+    -- list carries her person_key, which she keeps as trawl forms do; fathers (sex M) are linked
+    -- with fathers, everyone else with mothers.
+    select 'service_participants' as source, participant_id as source_case_ref,
+        case when any_value(sex) filter (where sex is not null) = 'M' then 'father' else 'mother' end as role,
+        service as person_ref,
+        first(forename order by file_name desc, row_number) filter (where forename is not null) as forename,
+        first(surname order by file_name desc, row_number) filter (where surname is not null) as surname,
+        first(forename_key order by file_name desc, row_number) filter (where forename_key is not null) as forename_key,
+        first(surname_key order by file_name desc, row_number) filter (where surname_key is not null) as surname_key,
+        first(dob order by file_name desc, row_number) filter (where dob is not null) as dob,
+        case when any_value(sex) filter (where sex is not null) = 'M' then 'M' else 'F' end as sex,
+        min(start_date) as event_date,
+        first(person_key order by file_name desc, row_number) filter (where person_key is not null) as form_person_key
+    from staging.service_participants
+    group by participant_id, service
+),
 everyone as (
     select * from parents
     union all by name select *, source || ':' || source_case_ref as node_id from care_leavers
     union all by name select *, source || ':' || source_case_ref as node_id from case_file_reviews
+    union all by name select *, source || ':' || source_case_ref || ':' || person_ref as node_id from service_participants
 )
 select
     source || ':' || source_case_ref || ':' || person_ref as record_id,

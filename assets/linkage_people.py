@@ -32,8 +32,9 @@ MODEL_FILES = {"mother": "mothers.json", "father": "fathers.json"}
     group_name="linkage",
     kinds={"duckdb"},
     pool="warehouse",
-    deps=["linkage_set_members", "staging_care_leavers", "staging_case_file_review"],
-    description="Every parent mention in a source case, every care leaver and every trawl form, with name "
+    deps=["linkage_set_members", "staging_care_leavers", "staging_case_file_review", "staging_pre_proceedings"],
+    description="Every parent mention in a source case, every care leaver, every trawl form and every parent "
+    "of a pre-proceedings case, with name "
     "keys, dates of birth, Cafcass ids and postcode districts; records of one set's mother share a node. "
     "Personal data: data officers only.",
 )

@@ -46,7 +46,7 @@ earlier as (
         count(s.proceedings_id) as earlier_sets,
         coalesce(sum(pr.children), 0) as children_in_earlier_sets,
         max(s.issue_date) as last_set_issue_date,
-        arg_max(f.final_order, s.issue_date) as last_final_order
+        arg_max_null(f.final_order, s.issue_date) as last_final_order  -- NULL while the last set is pending
     from parents p
     join cases c using (pre_proceedings_ref)
     left join parent_sets s on s.person_key = p.person_key and s.role = p.role and s.issue_date < c.start_date

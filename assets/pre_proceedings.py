@@ -75,7 +75,9 @@ def _links_sql(role: str, threshold: float) -> str:
     "experience, the match probability of the weakest link used and whether a link is uncertain (then the "
     "pairs are in the clerical review queue). Pseudonymous keys only.",
 )
-def core_pre_proceedings_history(duckdb: DuckDBResource, linkage: LinkageConfig) -> dg.MaterializeResult:
+def core_pre_proceedings_history(
+    context: dg.AssetExecutionContext, duckdb: DuckDBResource, linkage: LinkageConfig
+) -> dg.MaterializeResult:
     settings = linkage.settings()
     with duckdb.get_connection() as conn:
         ensure_warehouse(conn)
@@ -99,6 +101,16 @@ def core_pre_proceedings_history(duckdb: DuckDBResource, linkage: LinkageConfig)
                     count(*) filter (where link_uncertain)
                 from core.pre_proceedings_history""").fetchall()[0],
         ))
+        # The model pairs records on a date of birth, or on a name with the other parent: without
+        # either, a parent's earlier sets cannot be found.
+        counts["parents_without_a_date_of_birth"] = conn.execute("""
+            select count(*) from linkage.person_records
+            where source = 'pre_proceedings' and dob is null""").fetchall()[0][0]
+    if counts["parents_without_a_date_of_birth"]:
+        context.log.warning(
+            f"{counts['parents_without_a_date_of_birth']} pre-proceedings parent(s) have no date of birth in the "
+            "extract: their earlier sets are found only through the other parent. Add the dates of birth to the "
+            "case records if you can.")
     return dg.MaterializeResult(metadata=counts)
 
 

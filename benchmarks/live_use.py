@@ -48,11 +48,16 @@ def score_history(landing: Path, warehouse: Path) -> pd.DataFrame:
                 count(*) filter (where t.true_earlier_sets::int > 0) as truly_with_earlier_sets,
                 count(*) filter (where h.earlier_sets <> t.true_earlier_sets::int and h.link_uncertain)
                     as wrong_but_flagged_uncertain,
+                round(100.0 * count(*) filter (where h.earlier_sets = t.true_earlier_sets::int or h.link_uncertain)
+                      / count(h.pre_proceedings_ref), 2) as pct_right_or_flagged,
+                count(*) filter (where h.earlier_sets <> t.true_earlier_sets::int and not h.link_uncertain
+                                 and p.mother_dob is null and t.role = 'mother') as wrong_mother_without_dob,
                 count(*) filter (where h.link_uncertain) as flagged_uncertain,
                 count(*) filter (where h.children_in_earlier_sets = t.true_children_in_earlier_sets::int)
                     as children_right
             from truth t
             left join core.pre_proceedings_history h using (pre_proceedings_ref, role)
+            left join staging.pre_proceedings p using (pre_proceedings_ref)
             group by t.role order by t.role desc""", [str(landing / "truth" / "pre_proceedings.csv")]).fetch_df()
 
 
@@ -107,7 +112,7 @@ def main() -> None:
     result = run_trawl(landing, warehouse, instance=dg.DagsterInstance.ephemeral())
     assert result.success, "the trawl run failed"
     print(f"trawl synth --mothers {args.mothers} --seed {args.seed}: run in {time.perf_counter() - started:.0f}s")
-    print(score_history(landing, warehouse).to_string(index=False))
+    print(score_history(landing, warehouse).T.to_string(header=False))
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         quality = dict(conn.execute("select metric, value from linkage.quality where kind = 'truth'").fetchall())
     print(f"mothers pairwise F1 {quality['mothers_pairwise_f1']:.4f}, recurrent s31 sets found "

@@ -33,9 +33,10 @@ MODEL_FILES = {"mother": "mothers.json", "father": "fathers.json"}
     kinds={"duckdb"},
     pool="warehouse",
     deps=["linkage_set_members", "staging_care_leavers", "staging_case_file_review",
-          "staging_service_participants"],
-    description="Every parent mention in a source case, every care leaver, trawl form and service participant, "
-    "with name keys, dates of birth, Cafcass ids and postcode districts; records of one set's mother share a node. "
+          "staging_service_participants", "staging_pre_proceedings"],
+    description="Every parent mention in a source case, every care leaver, trawl form, service participant and "
+    "parent of a pre-proceedings case, with name keys, dates of birth, Cafcass ids and postcode districts; "
+    "records of one set's mother share a node. "
     "Personal data: data officers only.",
 )
 def linkage_person_records(duckdb: DuckDBResource) -> dg.MaterializeResult:

@@ -19,6 +19,7 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from assets.kaplan_meier import return_within_years
+from assets.sampled_trawl import with_weighted_estimates
 from publish.settings import OutputSettings, load_output_settings
 from publish.trawl_window import TrawlWindow
 from warehouse.schema import ensure_warehouse
@@ -200,19 +201,24 @@ def _round(value: float | None) -> float | None:
     group_name="marts",
     kinds={"duckdb"},
     pool="warehouse",
-    deps=[*CORE_ASSETS, "core_father_proceedings", *FORM_ASSETS],
+    deps=[*CORE_ASSETS, "core_father_proceedings", *FORM_ASSETS, "core_case_file_sample"],
     description=(
         "Who the mothers are: the baseline characteristics the resource pack lists, for all mothers and "
         "for recurrent mothers, from case-file trawl forms, the care-leaver link and the proceedings, for "
         "each authority (of her first set) and all together. Unknown answers and unread files are "
-        "counted. Uses all the data, whatever the trawl window. Unsuppressed: data officers only."
+        "counted. Uses all the data, whatever the trawl window. With a sampled trawl, also weighted "
+        "estimates for the mothers sampled from, with 95% intervals. Unsuppressed: data officers only."
     ),
 )
 def marts_baseline_characteristics(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    settings = load_output_settings()
+    query = sql("marts_baseline_characteristics")
     with duckdb.get_connection() as conn:
         ensure_warehouse(conn)
         conn.execute(sql("completed_forms"))
-        rows = _rebuild_by_authority(conn, "baseline_characteristics", sql("marts_baseline_characteristics"))
+        if settings.worklist_sample is not None:
+            query = with_weighted_estimates(conn, query, min_files=max(settings.smallest_count_shown, 2))
+        rows = _rebuild_by_authority(conn, "baseline_characteristics", query)
         unmatched = conn.execute(
             "select count(*) from completed_forms f where not exists "
             "(select 1 from core.mothers m where m.person_key = f.person_key)"

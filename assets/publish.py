@@ -192,7 +192,7 @@ def publish_workbook(duckdb: DuckDBResource, outputs: OutputFolder) -> dg.Materi
     group_name="publish",
     kinds={"excel"},
     pool="warehouse",
-    deps=[*CORE_ASSETS, "core_father_proceedings", *FORM_ASSETS, "marts_trawl_window"],
+    deps=[*CORE_ASSETS, "core_father_proceedings", *FORM_ASSETS, "marts_trawl_window", "core_case_file_sample"],
     description=(
         "worklist/trawl_worklist.xlsx in the restricted folder: the case-file trawl form for mothers whose "
         "files should be read by hand (recurrent, or in a current set with earlier history) and who have a "
@@ -207,9 +207,10 @@ def publish_worklist(duckdb: DuckDBResource, outputs: OutputFolder) -> dg.Materi
         conn.execute(sql("completed_forms"))
         conn.execute("set variable extract_end_date = ?::date", [extract_end_date(conn, settings)])
         conn.execute("set variable current_set_months = ?::integer", [settings.current_set_months])
+        conn.execute("set variable sampled_trawl = ?::boolean", [settings.worklist_sample is not None])
         mothers = conn.execute(sql("publish_worklist")).fetch_df()
     path = outputs.restricted_folder("worklist") / "trawl_worklist.xlsx"
-    write_worklist(path, mothers)
+    write_worklist(path, mothers, sampled=settings.worklist_sample is not None)
     return dg.MaterializeResult(
         metadata={"path": dg.MetadataValue.path(str(path)), "mothers_listed": len(mothers)}
     )

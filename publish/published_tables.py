@@ -39,6 +39,8 @@ class PublishedTable:
     hide_rows: RowRule | None = None
     # Columns of a short headline table shown first in the web UI; empty = the whole table only.
     headline_columns: tuple[str, ...] = ()
+    # Rate columns the mart has only sometimes (the weighted estimates of a sampled trawl).
+    optional_rates: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def numeric_columns(self) -> tuple[str, ...]:
@@ -60,12 +62,13 @@ class PublishedTable:
     ) -> pd.DataFrame:
         """The suppressed copy, with counts and rates as text (`c` where hidden)."""
         totals, hidden_together = self._groups(frame)
-        copy = suppress(frame, self.counts, smallest_count_shown, totals, hidden_together, self.rates)
+        rates = {**self.rates, **{c: s for c, s in self.optional_rates.items() if c in frame.columns}}
+        copy = suppress(frame, self.counts, smallest_count_shown, totals, hidden_together, rates)
         if self.hide_rows is not None:
             hidden_rows = self.hide_rows(frame, published or {})
             for column in self.numeric_columns:
                 copy.loc[hidden_rows & frame[column].notna(), column] = SUPPRESSED
-        for column in self.numeric_columns:
+        for column in (*self.counts, *rates):
             copy[column] = pd.Series([_as_text(value) for value in copy[column]], index=copy.index, dtype=object)
         return copy
 
@@ -234,6 +237,7 @@ PUBLISHED_TABLES: dict[str, PublishedTable] = {
             counts=("mothers",),
             rates={"pct": ("mothers",)},
             groups=_baseline_groups,
+            optional_rates={column: ("mothers",) for column in ("estimated_pct", "estimated_ci_low", "estimated_ci_high")},
             order_by="display_order",
             keys=("display_order",),
         ),

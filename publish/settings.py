@@ -28,6 +28,20 @@ class SourcedFigure:
     source: str
 
 
+# What a sampled trawl may be stratified by (columns of the sampling frame, core.case_file_sample).
+SAMPLE_STRATA = ("recurrent", "age_band", "care_experienced", "la_code")
+
+
+@dataclass(frozen=True)
+class WorklistSample:
+    """A sampled case-file trawl (worklist -> sample): a share of each stratum, or a number in all."""
+
+    share: float | None
+    number: int | None
+    seed: int
+    strata: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class OutputSettings:
     path: Path
@@ -41,6 +55,7 @@ class OutputSettings:
     mothers_per_year: SourcedFigure  # value None = the local average
     average_over_financial_years: int
     current_set_months: int
+    worklist_sample: WorklistSample | None = None  # None: the worklist lists every eligible mother
 
     @property
     def one_off_cost_per_set(self) -> float:
@@ -69,6 +84,7 @@ def load_output_settings(path: Path | None = None) -> OutputSettings:
         mothers_per_year=reader.figure("scenario", "mothers_per_year", optional=True),
         average_over_financial_years=reader.whole_number("scenario", "average_over_financial_years", minimum=1),
         current_set_months=reader.whole_number("worklist", "current_set_months", minimum=1),
+        worklist_sample=reader.worklist_sample("worklist", "sample"),
     )
     if not 0 < settings.confidence_level < 1:
         raise OutputSettingsError(f"{path}: return_within_years -> confidence_level should be between 0 and 1, e.g. 0.95")
@@ -115,6 +131,30 @@ class _Reader:
             return datetime.date.fromisoformat(str(value))
         except ValueError:
             raise self._fail(f"{section} -> {key}", "a date written YYYY-MM-DD, or blank") from None
+
+    def worklist_sample(self, section: str, key: str) -> WorklistSample | None:
+        block = self.document.get(section)
+        entry = block.get(key) if isinstance(block, dict) else None
+        if entry is None:
+            return None
+        where = f"{section} -> {key}"
+        if not isinstance(entry, dict):
+            raise self._fail(where, "share or number, seed and strata (or blank for no sample)")
+        share, number = entry.get("share"), entry.get("number")
+        if (share is None) == (number is None):
+            raise self._fail(where, "given either a share (e.g. 0.2) or a number of mothers (e.g. 150), not both")
+        if share is not None and (isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1):
+            raise self._fail(f"{where} -> share", "a share of each stratum, more than 0 and at most 1 (0.2 = 20%)")
+        if number is not None and (isinstance(number, bool) or not isinstance(number, int) or number < 1):
+            raise self._fail(f"{where} -> number", "a whole number of mothers, at least 1")
+        seed = entry.get("seed")
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise self._fail(f"{where} -> seed", "a whole number (the same seed draws the same sample)")
+        strata = entry.get("strata") or []
+        if not isinstance(strata, list) or any(s not in SAMPLE_STRATA for s in strata) or len(set(strata)) < len(strata):
+            raise self._fail(f"{where} -> strata", "a list of any of " + ", ".join(SAMPLE_STRATA))
+        return WorklistSample(share=None if share is None else float(share), number=number, seed=seed,
+                              strata=tuple(strata))
 
     def figure(self, section: str, key: str, optional: bool = False) -> SourcedFigure:
         entry = self._get(section, key)

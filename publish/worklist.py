@@ -25,6 +25,8 @@ REFERENCE_COLUMNS = (
     "why_listed", "sets_in_data", "first_issue_date", "last_issue_date", "previous_review_on",
     "legal_refs", "court_case_numbers", "cafcass_case_ids",
 )
+# A sampled trawl adds the stratum and the sampling weight (mothers each listed mother stands for).
+SAMPLE_COLUMNS = ("sampling_stratum", "sampling_weight")
 YES_NO_UNKNOWN = ("yes", "no", "unknown")
 SUBSTANCE_MISUSE = ("drugs", "alcohol", "both", "none", "unknown")
 # The reasons the staging step recognises (assets/sql/standardise_case_file_review.sql).
@@ -54,12 +56,22 @@ INSTRUCTIONS = [
 ]
 
 
-def write_worklist(path: Path, mothers: pd.DataFrame) -> None:
-    """Write the form for `mothers` (rows of assets/sql/publish_worklist.sql) to `path`."""
+SAMPLE_INSTRUCTIONS = [
+    "",
+    "This is a sampled trawl: the mothers listed are a stratified random sample, not everyone eligible. "
+    "Please read every listed file: a file left unread cannot be replaced by another without biasing the "
+    "estimates. sampling_weight is how many mothers each listed mother stands for.",
+]
+
+
+def write_worklist(path: Path, mothers: pd.DataFrame, sampled: bool = False) -> None:
+    """Write the form for `mothers` (rows of assets/sql/publish_worklist.sql) to `path`; `sampled`:
+    they are a sampled trawl's sample."""
     workbook = Workbook()
     form = workbook.active
     form.title = "trawl form"
-    header = [*CASE_FILE_REVIEW.columns, *REFERENCE_COLUMNS]
+    reference_columns = (*REFERENCE_COLUMNS, *SAMPLE_COLUMNS) if sampled else REFERENCE_COLUMNS
+    header = [*CASE_FILE_REVIEW.columns, *reference_columns]
     form.append(header)
     for record in mothers.to_dict("records"):
         form.append([spreadsheet_cell(record.get(column)) for column in header])
@@ -69,7 +81,7 @@ def write_worklist(path: Path, mothers: pd.DataFrame) -> None:
         letter = get_column_letter(position)
         form.column_dimensions[letter].width = max(14, len(column) + 2)
         form.cell(row=1, column=position).font = Font(bold=True)
-        if column in (*PREFILLED_COLUMNS, *REFERENCE_COLUMNS):
+        if column in (*PREFILLED_COLUMNS, *reference_columns):
             for row in range(1, last_row + 1):
                 form.cell(row=row, column=position).fill = _DO_NOT_EDIT
         if column.endswith(("_date", "_on")):
@@ -93,7 +105,7 @@ def write_worklist(path: Path, mothers: pd.DataFrame) -> None:
 
     notes = workbook.create_sheet("how to fill in")
     notes.column_dimensions["A"].width = 120
-    for line in INSTRUCTIONS:
+    for line in INSTRUCTIONS + (SAMPLE_INSTRUCTIONS if sampled else []):
         notes.append([neutralise_formula(line)])
     notes["A1"].font = Font(bold=True, size=14)
     workbook.save(path)

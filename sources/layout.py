@@ -101,6 +101,20 @@ SERVICE_PARTICIPANTS = SourceLayout(
     case_ref="participant_id",
 )
 
+PRE_PROCEEDINGS = SourceLayout(
+    name="pre_proceedings",
+    columns=(
+        "pre_proceedings_ref", "start_date", "stage", "la_code",
+        "mother_forename", "mother_surname", "mother_dob",
+        "father_forename", "father_surname", "father_dob",
+        "expected_due_date", "closed_date",
+    ),
+    required=("pre_proceedings_ref", "start_date"),
+    date_columns=("start_date", "mother_dob", "father_dob", "expected_due_date", "closed_date"),
+    record_key=("pre_proceedings_ref",),
+    case_ref="pre_proceedings_ref",
+)
+
 SOURCES: dict[str, SourceLayout] = {
-    s.name: s for s in (LEGAL, COURT, CAFCASS, CARE_LEAVERS, CASE_FILE_REVIEW, SERVICE_PARTICIPANTS)
+    s.name: s for s in (LEGAL, COURT, CAFCASS, CARE_LEAVERS, CASE_FILE_REVIEW, SERVICE_PARTICIPANTS, PRE_PROCEEDINGS)
 }

@@ -36,7 +36,7 @@ from openpyxl.utils import get_column_letter
 from scipy.special import ndtr, ndtri
 
 from sources.layout import (
-    CAFCASS, CARE_LEAVERS, CASE_FILE_REVIEW, COURT, LEGAL, SERVICE_PARTICIPANTS, SourceLayout,
+    CAFCASS, CARE_LEAVERS, CASE_FILE_REVIEW, COURT, LEGAL, PRE_PROCEEDINGS, SERVICE_PARTICIPANTS, SourceLayout,
 )
 
 # --- Study window and places --------------------------------------------------------------------
@@ -195,18 +195,18 @@ NAME_TYPO_RATE = 0.015  # per name field
 CHILD_NAME_NOISE_FACTOR = 0.3  # children's names are copied from birth certificates
 DOB_DAY_MONTH_SWAP_RATE = 0.055  # of records whose dob has day <= 12 (~2% of all records)
 DOB_MISSING_RATE = {"legal": 0.06, "court": 0.12, "cafcass": 0.05, "care_leavers": 0.01,
-                    "case_file_review": 0.03, "service_participants": 0.01}
+                    "case_file_review": 0.03, "service_participants": 0.01, "pre_proceedings": 0.04}
 FATHER_DOB_MISSING_FACTOR = 1.5
 CHILD_DOB_MISSING_RATE = 0.01
 # Forms keyed in by hand from paper have more slips than system extracts.
 UNREADABLE_ROW_RATE = {"legal": 0.004, "court": 0.004, "cafcass": 0.003, "care_leavers": 0.004,
-                       "case_file_review": 0.02, "service_participants": 0.01}
+                       "case_file_review": 0.02, "service_participants": 0.01, "pre_proceedings": 0.004}
 UNREADABLE_BLANK_SHARE = 0.4  # the rest are impossible dates
 # Required columns that may be blanked; a case reference is never blanked, so truth keys hold.
 BLANKABLE_REQUIRED = {
     "legal": ("issue_date",), "court": ("issue_date", "application_type"),
     "cafcass": ("application_date", "application_type", "role"),
-    "care_leavers": (), "case_file_review": (), "service_participants": ("start_date",),
+    "care_leavers": (), "case_file_review": (), "service_participants": ("start_date",), "pre_proceedings": (),
 }
 IMPOSSIBLE_DAY_MONTH = ((31, 2), (30, 2), (31, 4), (31, 6), (31, 9), (31, 11))
 
@@ -284,6 +284,24 @@ class _Enrolment:
     last_set: int
     prevented: list[int] = field(default_factory=list)  # would-be issue dates of sets prevented
 
+# --- Pre-proceedings (PLO) and pre-birth cases ---------------------------------------------------
+
+PRE_PROCEEDINGS_CASES_PER_MOTHER = 0.1  # cases in the extract per simulated mother
+PRE_PROCEEDINGS_PERIOD = (date(2023, 4, 1), EXTRACT_END)  # start dates the extract holds
+# Who the mother is: one of the study mothers after her last set so far (the women a service
+# wants to reach), a study mother whose case went on to proceedings (closed on the set's issue
+# date), a care leaver never in proceedings, or a woman in no other record.
+PRE_PROCEEDINGS_MOTHERS = {"returning": 0.35, "escalated": 0.15, "care_leaver": 0.15, "new": 0.35}
+PRE_PROCEEDINGS_ESCALATION_DAYS = (45, 180)  # start of pre-proceedings to the set's issue
+PRE_PROCEEDINGS_MIN_DAYS_AFTER_SET = 182  # a new pregnancy or concern: half a year after her last set
+PRE_PROCEEDINGS_AGE = (16, 44)  # mother's age at the start
+PRE_PROCEEDINGS_FATHER_NAMED_RATE = 0.6
+PRE_PROCEEDINGS_SAME_FATHER_RATE = 0.35  # a returning mother's case names her last set's father
+PRE_PROCEEDINGS_STAGES = {"PLO": 0.4, "Public Law Outline": 0.15, "Pre-birth": 0.25,
+                          "Pre-Birth Assessment": 0.15, "Child Protection Conference": 0.05}
+PRE_BIRTH_DUE_DAYS = (30, 200)
+PRE_PROCEEDINGS_CLOSED_RATE = 0.3  # of the cases that did not go to proceedings, by the extract end
+PRE_PROCEEDINGS_DURATION_DAYS = (60, 300)
 
 # --- Names ---------------------------------------------------------------------------------------
 # Small pools on purpose, listed most common first: different women share a name and birth year.
@@ -395,6 +413,8 @@ COURT_LOCAL_HEADERS = {
     "respondent_2_relationship": "Respondent 2 Relationship", "outcome": "Outcome",
     "outcome_date": "Outcome Date",
 }
+PRE_PROCEEDINGS_LOCAL_HEADERS = {"pre_proceedings_ref": "PLO Ref", "start_date": "Start Date",
+                                 "expected_due_date": "EDD", "closed_date": "Date Closed"}
 # Overlapping ranges on purpose: extracts taken at different times repeat each other's rows.
 # Legal, court and Cafcass files are cut by issue date, care leavers by the date they left care
 # (still in care: the extract end), the trawl forms by review date.
@@ -432,8 +452,15 @@ FILES = {
         FileSpec("participants_to_2022.csv", date(2008, 4, 1), date(2022, 12, 31), "utf-8-sig", "dmy"),
         FileSpec("participants_2022_2025.csv", date(2022, 1, 1), date(2025, 3, 31), "utf-8", "iso"),
     ),
+    # Filed by start date; the current list repeats the last half year of the older one.
+    "pre_proceedings": (
+        FileSpec("plo_and_pre_birth_2023_24.csv", date(2023, 4, 1), date(2024, 9, 30), "cp1252", "dmy",
+                 PRE_PROCEEDINGS_LOCAL_HEADERS),
+        FileSpec("pre_proceedings_current.xlsx", date(2024, 4, 1), date(2025, 3, 31), "xlsx", "excel"),
+    ),
 }
-XLSX_SHEET_TITLES = {"legal": "Care proceedings", "care_leavers": "Care leavers"}
+XLSX_SHEET_TITLES = {"legal": "Care proceedings", "care_leavers": "Care leavers",
+                     "pre_proceedings": "Pre-proceedings"}
 # Fixed timestamps inside .xlsx files, so a re-run gives the same bytes.
 XLSX_TIMESTAMP = datetime(2025, 4, 1, 9, 0, 0)
 
@@ -1360,12 +1387,15 @@ class _Truth:
       are `S...`, other applications (EPO, private law) `N...`; issue_date is the true one (Cafcass
       may log an application a few days later).
     noise.csv: the deliberate slips per record (forename_variant, dob_day_month_swapped, ...).
+    pre_proceedings.csv: each pre-proceedings case's parents (true ids; `N...` is someone in no other
+      record) and their true s31 sets before the case started (count, children, last issue date).
     unreadable_rows.csv: rows made unreadable, by file and row number (the header is row 1).
     mothers.csv and summary.json are written by `generate` at the end.
     """
 
     def __init__(self, folder: Path):
         folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
         self._handles = []
         self._people = self._open(folder / "person_records.csv",
                                   ("source", "source_case_ref", "role", "person_ref", "true_person_id"))
@@ -1786,10 +1816,155 @@ def _write_service_participants(population: _Population, writer: _SourceWriter, 
     return {"services": by_service}
 
 
+class _Newcomers:
+    """People in no other record (pre-proceedings parents new to the authority), in the shape
+    _Clerk reads; true ids `N...`."""
+
+    def __init__(self):
+        self.female, self.forename, self.middle, self.surname, self.dob, self.true_id = [], [], [], [], [], []
+
+    def add(self, rng, female: bool, dob: int) -> int:
+        pool = "woman" if female else "man"
+        self.female.append(female)
+        self.forename.append(int(_draw_forenames(rng, pool, 1)[0]))
+        self.middle.append(int(_draw_middle_names(rng, pool, 1, ADULT_MIDDLE_NAME_RATE)[0]))
+        self.surname.append(int(_draw_surnames(rng, 1)[0]))
+        self.dob.append(int(dob))
+        self.true_id.append(f"N{len(self.true_id) + 1:06d}")
+        return len(self.true_id) - 1
+
+
+def _write_pre_proceedings(population: _Population, writer: _SourceWriter, truth: _Truth, seed: int) -> dict:
+    """Current and recent pre-proceedings (PLO) and pre-birth cases, one row each, filed by start
+    date; truth/pre_proceedings.csv says who each parent is and how many s31 sets each truly had
+    before the case started."""
+    people, case = population.people, population.case
+    rng = _rng(seed, "pre_proceedings")
+    u = _Uniforms(rng)
+    clerk = _Clerk(people, u, "pre_proceedings")
+    newcomers = _Newcomers()
+    new_clerk = _Clerk(newcomers, u, "pre_proceedings")
+    first_day, last_day = (day.toordinal() for day in PRE_PROCEEDINGS_PERIOD)
+
+    mother_no_of = {person: number for number, person in enumerate(population.mother_person.tolist())}
+    sets_of_mother: dict[int, list[int]] = {}
+    sets_of_father: dict[int, list[int]] = {}
+    for i, kind in enumerate(case["kind"]):
+        if kind in S31_KINDS:
+            sets_of_mother.setdefault(case["mother_no"][i], []).append(i)
+            if case["father"][i] >= 0:
+                sets_of_father.setdefault(case["father"][i], []).append(i)
+
+    def age_ok(dob: int, on: int) -> bool:
+        low, high = PRE_PROCEEDINGS_AGE
+        return _years(low) <= on - dob <= _years(high)
+
+    mothers = len(population.mother_person)
+    wanted = max(1, int(round(PRE_PROCEEDINGS_CASES_PER_MOTHER * mothers)))
+    kinds = _Weighted(PRE_PROCEEDINGS_MOTHERS)
+    escalating = [i for i in range(len(case["kind"])) if case["kind"][i] in S31_KINDS
+                  and first_day + PRE_PROCEEDINGS_ESCALATION_DAYS[1] <= case["issue"][i] <= last_day]
+    distractor_women = [int(p) for p in population.care_leaver_distractors.tolist() if people.female[p]]
+    used_mothers: set[int] = set()
+    drawn = []  # (start, mother person or None, mother is newcomer, father person, father is newcomer, closed, surname)
+    attempts = 0
+    while len(drawn) < wanted and attempts < wanted * 50:
+        attempts += 1
+        kind = kinds.draw(u)
+        start = u.integer(first_day, last_day)
+        father, father_new, closed, surname = -1, False, None, None
+        if kind == "escalated":
+            if not escalating:
+                continue
+            i = u.pick(escalating)
+            mother_no = case["mother_no"][i]
+            mother = int(population.mother_person[mother_no])
+            start = case["issue"][i] - u.integer(*PRE_PROCEEDINGS_ESCALATION_DAYS)
+            if mother in used_mothers or not age_ok(people.dob[mother], start):
+                continue
+            closed, surname = case["issue"][i], case["surname"][i]
+            if case["father"][i] >= 0 and u() < PRE_PROCEEDINGS_FATHER_NAMED_RATE:
+                father = case["father"][i]
+            drawn.append((start, mother, False, father, False, closed, surname))
+            used_mothers.add(mother)
+            continue
+        if kind == "returning":
+            mother_no = u.integer(0, mothers - 1)
+            mother = int(population.mother_person[mother_no])
+            before = [i for i in sets_of_mother.get(mother_no, []) if case["issue"][i] < start]
+            if (mother in used_mothers or not before or not age_ok(people.dob[mother], start)
+                    or start - case["issue"][before[-1]] < PRE_PROCEEDINGS_MIN_DAYS_AFTER_SET):
+                continue
+            last = before[-1]
+            surname = case["surname"][last]
+            if u() < PRE_PROCEEDINGS_FATHER_NAMED_RATE:
+                if case["father"][last] >= 0 and u() < PRE_PROCEEDINGS_SAME_FATHER_RATE:
+                    father = case["father"][last]
+                else:
+                    father, father_new = newcomers.add(rng, False, people.dob[mother] + _years(u.integer(0, 8))), True
+            drawn.append((start, mother, False, father, father_new, None, surname))
+            used_mothers.add(mother)
+            continue
+        if kind == "care_leaver":
+            if not distractor_women:
+                continue
+            mother, mother_new = u.pick(distractor_women), False
+            if mother in used_mothers or not age_ok(people.dob[mother], start):
+                continue
+            used_mothers.add(mother)
+        else:
+            low, high = PRE_PROCEEDINGS_AGE
+            mother, mother_new = newcomers.add(rng, True, start - _years(low + (high - low) * u() ** 1.5)), True
+        if u() < PRE_PROCEEDINGS_FATHER_NAMED_RATE:
+            mother_dob = (newcomers if mother_new else people).dob[mother]
+            father, father_new = newcomers.add(rng, False, mother_dob + _years(u.integer(0, 8))), True
+        drawn.append((start, mother, mother_new, father, father_new, None, None))
+
+    path = truth.folder / "pre_proceedings.csv"
+    stages = _Weighted(PRE_PROCEEDINGS_STAGES)
+    width = max(5, len(str(len(drawn))))
+    la_code = LOCAL_AUTHORITIES[0].code
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        rows = csv.writer(handle)
+        rows.writerow(("pre_proceedings_ref", "role", "true_person_id", "true_earlier_sets",
+                       "true_children_in_earlier_sets", "true_last_set_issue_date"))
+        for number, (start, mother, mother_new, father, father_new, closed, surname) in enumerate(
+                sorted(drawn, key=lambda d: d[0]), 1):
+            ref = f"PP{number:0{width}d}"
+            stage = stages.draw(u)
+            due = start + u.integer(*PRE_BIRTH_DUE_DAYS) if "birth" in stage.lower() else None
+            if closed is None and u() < PRE_PROCEEDINGS_CLOSED_RATE:
+                ended = start + u.integer(*PRE_PROCEEDINGS_DURATION_DAYS)
+                closed = ended if ended <= last_day else None
+            parents = []
+            for role, person, is_new in (("mother", mother, mother_new), ("father", father, father_new)):
+                if person < 0:
+                    parents.append(("", "", None))
+                    continue
+                written = (new_clerk if is_new else clerk).write(
+                    person, surname if role == "mother" and not is_new else None, role=role)
+                parents.append((written.forename, written.surname, written.dob))
+                true_id = newcomers.true_id[person] if is_new else people.true_id[person]
+                for label in written.noise:
+                    truth.noted("pre_proceedings", ref, role, label)
+                if is_new:
+                    their_sets = []
+                elif role == "mother":
+                    their_sets = sets_of_mother.get(mother_no_of.get(person, -1), [])
+                else:
+                    their_sets = sets_of_father.get(person, [])
+                earlier = [i for i in their_sets if case["issue"][i] < start]
+                rows.writerow((ref, role, true_id, len(earlier), sum(case["child_count"][i] for i in earlier),
+                               date.fromordinal(case["issue"][earlier[-1]]).isoformat() if earlier else ""))
+            writer.add(start, [ref, start, stage, la_code, *parents[0], *parents[1], due, closed], ref)
+    return {"cases": len(drawn), "newcomers": len(newcomers.true_id)}
+
+
 SOURCE_WRITERS = (
     (LEGAL, _write_legal), (COURT, _write_court), (CAFCASS, _write_cafcass),
     (CARE_LEAVERS, _write_care_leavers), (CASE_FILE_REVIEW, _write_case_file_reviews),
     (SERVICE_PARTICIPANTS, _write_service_participants),
+    (PRE_PROCEEDINGS, _write_pre_proceedings),
 )
 
 # --- Truth figures -------------------------------------------------------------------------------

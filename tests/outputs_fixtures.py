@@ -14,7 +14,7 @@ import duckdb
 import yaml
 from dagster_duckdb import DuckDBResource
 
-from assets import marts, publish
+from assets import marts, publish, sampled_trawl
 from publish.output_folder import OutputFolder
 from publish.settings import DEFAULT_OUTPUTS_CONFIG, OUTPUTS_CONFIG_ENV_VAR
 from publish.trawl_window import TrawlWindow
@@ -25,6 +25,7 @@ OUTPUT_ASSETS = [
     marts.every_mother_counted, marts.marts_cost_estimates,
     *publish.published_assets, *publish.published_checks,
     publish.publish_report, publish.publish_workbook, publish.publish_worklist,
+    sampled_trawl.core_case_file_sample,
 ]
 
 
@@ -37,9 +38,9 @@ def _asset_name(definition) -> str:
 def materialize_outputs(
     warehouse: Path, outputs: Path, names: list[str] | None = None, window: TrawlWindow | None = None
 ) -> dg.ExecuteInProcessResult:
-    """Run the outputs assets (all, or those `names`d, with their checks, and the trawl window)
-    against a real DuckDB file."""
-    names = None if names is None else ["marts_trawl_window", *names]
+    """Run the outputs assets (all, or those `names`d, with their checks, the trawl window and the
+    case-file sample) against a real DuckDB file."""
+    names = None if names is None else ["marts_trawl_window", "core_case_file_sample", *names]
     selection = [d for d in OUTPUT_ASSETS if names is None or _asset_name(d) in names]
     return dg.materialize(
         selection,

@@ -56,3 +56,23 @@ def test_monthly_schedule_targets_the_trawl_job(landing, warehouse):
     schedule = build_definitions(landing, warehouse).resolve_schedule_def("monthly_trawl")
     assert schedule.cron_schedule == "0 6 1 * *"
     assert schedule.job_name == "trawl"
+
+
+def test_a_new_pre_proceedings_file_starts_a_run(landing, warehouse):
+    """The history list refreshes when a pre-proceedings extract lands, like any other extract."""
+    sensor = build_definitions(landing, warehouse).resolve_sensor_def("landing_folder_sensor")
+    cursor = None
+
+    def tick():
+        nonlocal cursor
+        result = sensor.evaluate_tick(
+            dg.build_sensor_context(cursor=cursor, resources={"landing": LandingFolder(path=str(landing))}))
+        cursor = result.cursor
+        return [request.run_key for request in result.run_requests or []]
+
+    write_source(landing, "legal", "legal.csv", [dict(legal_ref="L1", issue_date="2020-01-01")])
+    assert tick() == [] and len(tick()) == 1 and tick() == []
+    write_source(landing, "pre_proceedings", "plo_cases.csv",
+                 [dict(pre_proceedings_ref="PP1", start_date="2025-01-06", stage="PLO")])
+    assert tick() == [] and len(tick()) == 1              # landed and settled: one run
+    assert tick() == []

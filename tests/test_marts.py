@@ -113,7 +113,8 @@ def test_baseline_counts_every_mother(landing, warehouse, tmp_path):
     ))
     result = materialize_outputs(warehouse, tmp_path, ["marts_baseline_characteristics"])
     assert result.get_asset_check_evaluations()[0].passed
-    materialization = result.get_asset_materialization_events()[0].materialization
+    materialization = next(event.materialization for event in result.get_asset_materialization_events()
+                           if event.asset_key.path[-1] == "marts_baseline_characteristics")
     assert materialization.metadata["completed_forms_not_matched_to_a_mother"].value == 1
 
     def answers(cohort, characteristic):

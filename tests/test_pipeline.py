@@ -45,3 +45,55 @@ def test_unreadable_rows_are_quarantined_with_reasons(synthetic_run):
         select count(*) from quarantine.rejected_rows
         where reason_code in ('unreadable_value', 'missing_required') and reason <> ''""")[0][0]
     assert unreadable >= len(expected) > 0
+
+
+def test_pre_proceedings_parents_earlier_sets_match_truth(synthetic_run):
+    """A small version of the benchmark (benchmarks/pre_proceedings_history.py): earlier s31 sets of
+    each pre-proceedings parent against the generator's truth."""
+    _, landing, warehouse = synthetic_run
+    rows = query(warehouse, """
+        select t.role, count(*), count(*) filter (where h.earlier_sets = t.true_earlier_sets::int),
+            count(*) filter (where h.earlier_sets <> t.true_earlier_sets::int and not h.link_uncertain)
+        from read_csv(?, all_varchar = true) t
+        join core.pre_proceedings_history h using (pre_proceedings_ref, role)
+        group by t.role order by t.role""", [str(landing / "truth" / "pre_proceedings.csv")])
+    by_role = {role: (total, right, wrong_and_sure) for role, total, right, wrong_and_sure in rows}
+    mothers, right, wrong_and_sure = by_role["mother"]
+    assert mothers >= 25 and right / mothers >= 0.95
+    assert wrong_and_sure <= 1
+    fathers, right, _ = by_role["father"]
+    assert fathers >= 10 and right / fathers >= 0.9
+    # Every staged case has its mother's row, with sets counted only before the case started.
+    cases, with_mother, later_sets_counted = query(warehouse, """
+        select count(*), count(h.person_key),
+            count(*) filter (where h.last_set_issue_date >= p.start_date)
+        from staging.pre_proceedings p
+        left join core.pre_proceedings_history h on h.pre_proceedings_ref = p.pre_proceedings_ref and h.role = 'mother'
+        """)[0]
+    assert cases == with_mother > 0 and later_sets_counted == 0
+
+
+def test_history_list_is_restricted_open_cases_with_history_most_recent_first(synthetic_run):
+    import openpyxl
+    _, _, warehouse = synthetic_run
+    outputs, restricted = warehouse.parent / "outputs", warehouse.parent / "restricted"
+    path = restricted / "pre_proceedings_history.xlsx"
+    assert path.is_file()
+    assert not list(outputs.rglob("pre_proceedings_history*"))
+    sheet = openpyxl.load_workbook(path, read_only=True)["history"]
+    header, *rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    listed = [dict(zip(header, row)) for row in rows]
+    assert listed and "mother_forename" not in header and "mother_dob" not in header
+    starts = [row["start_date"] for row in listed]
+    assert starts == sorted(starts, reverse=True)
+    open_with_history = query(warehouse, """
+        select pre_proceedings_ref from core.pre_proceedings_history where is_open
+        group by 1 having bool_or(earlier_sets > 0 or coalesce(care_experienced, false) or link_uncertain)""")
+    assert {row["pre_proceedings_ref"] for row in listed} == {ref for ref, in open_with_history}
+    queued = {node for pair in query(warehouse, "select left_id, right_id from linkage.review_queue") for node in pair}
+    uncertain = [row for row in listed if row["link_check"].startswith("UNCERTAIN")]
+    flagged = query(warehouse, "select pre_proceedings_ref, role from core.pre_proceedings_history where link_uncertain")
+    assert {(r["pre_proceedings_ref"], r["role"]) for r in uncertain} <= set(flagged)
+    for row in uncertain:
+        assert f"pre_proceedings:{row['pre_proceedings_ref']}/{row['role']}" in queued
+    assert any(row["earlier_sets"] for row in listed if row["role"] == "mother")

@@ -311,3 +311,37 @@ def test_regional_extracts_have_each_authority_and_women_who_move(tmp_path):
     assert 0.02 < moved / len(authorities_of) < 0.2
     with pytest.raises(ValueError):
         synth.generate(tmp_path, 10, authorities=len(synth.LOCAL_AUTHORITIES))
+
+
+def test_pre_proceedings_truth_counts_each_parents_earlier_sets(landing, summary):
+    """Each parent's true earlier sets are her (his) s31 sets issued before the case started."""
+    starts = {}
+    for row in all_rows(landing, "pre_proceedings"):
+        start = row["start_date"]
+        if isinstance(start, str):
+            try:
+                start = parse_any_date(start)
+            except ValueError:  # made unreadable on purpose
+                continue
+        starts[row["pre_proceedings_ref"]] = start.date() if isinstance(start, dt.datetime) else start
+    issued = defaultdict(set)
+    for row in truth(landing, "proceedings.csv"):
+        if row["is_s31"] == "true":
+            issued[row["true_mother_id"]].add((row["true_set_id"], dt.date.fromisoformat(row["issue_date"])))
+    parents = truth(landing, "pre_proceedings.csv")
+    mothers = [p for p in parents if p["role"] == "mother"]
+    assert len(mothers) == summary["sources"]["pre_proceedings"]["cases"] == pytest.approx(0.1 * MOTHERS, rel=0.05)
+    kinds = {p["true_person_id"][0] for p in mothers}
+    assert kinds == {"M", "P", "N"}  # study mothers, care leavers never in proceedings, newcomers
+    with_history = 0
+    for mother in mothers:
+        if mother["pre_proceedings_ref"] not in starts:
+            continue
+        earlier = [d for _, d in issued[mother["true_person_id"]] if d < starts[mother["pre_proceedings_ref"]]]
+        assert int(mother["true_earlier_sets"]) == len(earlier)
+        assert mother["true_last_set_issue_date"] == (max(earlier).isoformat() if earlier else "")
+        with_history += bool(earlier)
+    assert 0.3 < with_history / len(mothers) < 0.6
+    fathers = [p for p in parents if p["role"] == "father"]
+    assert any(int(f["true_earlier_sets"]) > 0 for f in fathers)
+    assert {r["stage"] for r in all_rows(landing, "pre_proceedings")} >= {"PLO", "Pre-birth"}

@@ -106,11 +106,29 @@ service_participants as (
     from staging.service_participants
     group by participant_id, service
 ),
+-- Parents of current pre-proceedings (PLO) and pre-birth cases: linked like any other mention, so
+-- core.pre_proceedings_history can look up their earlier sets. The case stands in for a set:
+-- its mother and father share set_anchor, so each is evidence for the other (partner tokens).
+pre_proceedings_parents as (
+    select 'pre_proceedings' as source, pre_proceedings_ref as source_case_ref, 'mother' as role,
+        'mother' as person_ref, mother_forename as forename, mother_surname as surname,
+        mother_forename_key as forename_key, mother_surname_key as surname_key, mother_dob as dob, 'F' as sex,
+        start_date as event_date
+    from staging.pre_proceedings
+    where coalesce(mother_forename, mother_surname) is not null or mother_dob is not null
+    union all
+    select 'pre_proceedings', pre_proceedings_ref, 'father', 'father', father_forename, father_surname,
+        father_forename_key, father_surname_key, father_dob, 'M', start_date
+    from staging.pre_proceedings
+    where coalesce(father_forename, father_surname) is not null or father_dob is not null
+),
 everyone as (
     select * from parents
     union all by name select *, source || ':' || source_case_ref as node_id from care_leavers
     union all by name select *, source || ':' || source_case_ref as node_id from case_file_reviews
     union all by name select *, source || ':' || source_case_ref || ':' || person_ref as node_id from service_participants
+    union all by name select *, source || ':' || source_case_ref as set_anchor,
+        source || ':' || source_case_ref || '/' || role as node_id from pre_proceedings_parents
 )
 select
     source || ':' || source_case_ref || ':' || person_ref as record_id,
@@ -127,7 +145,8 @@ select
     -- Which people are linked with which: care leavers (women, or sex not recorded) with mothers.
     case when source = 'care_leavers' then case when coalesce(sex, 'F') <> 'M' then 'mother' end else role end
         as linked_as,
-    case source when 'court' then 1 when 'cafcass' then 2 when 'legal' then 3 when 'care_leavers' then 4 else 5 end
+    case source when 'court' then 1 when 'cafcass' then 2 when 'legal' then 3 when 'care_leavers' then 4
+        when 'case_file_review' then 5 else 6 end
         as source_rank
 from everyone
 order by record_id;

@@ -13,7 +13,9 @@ queued as (
     select u.*
     from undecided u
     anti join linkage.clerical_decisions d using (node_id_l, node_id_r)
-    order by abs(match_weight), node_id_l, node_id_r
+    -- A current pre-proceedings case is waiting on the answer: its pairs are never left out.
+    order by starts_with(node_id_l, 'pre_proceedings:') or starts_with(node_id_r, 'pre_proceedings:') desc,
+        abs(match_weight), node_id_l, node_id_r
     limit getvariable('review_max_pairs')
 ),
 queued_records as (

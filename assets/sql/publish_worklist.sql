@@ -4,6 +4,8 @@
 -- earlier history: care experienced, or the father in that set has an earlier set. Only mothers
 -- with a set in the run's trawl window (marts.trawl_window) are listed.
 -- A mother whose form was completed on or after her latest set (or is undated) is not listed again.
+-- With a sampled trawl (variable sampled_trawl), the sampled mothers (core.case_file_sample) are
+-- listed instead, with their stratum and sampling weight, whatever else applies to them.
 -- review_id is new for each review: WL-<person_key>-<number of her completed reviews + 1>, so the
 -- same list written twice gives the same ids. Reads the temp view completed_forms.
 with reviews as (
@@ -54,11 +56,16 @@ references_by_mother as (
     from case_references
     group by person_key
 ),
+sampled as (
+    select person_key, stratum as sampling_stratum, sampling_weight from core.case_file_sample where sampled
+),
 listed as (
     select m.person_key, m.sets, m.first_issue_date, m.last_issue_date,
         r.legal_refs, r.court_case_numbers, r.cafcass_case_ids,
         coalesce(v.completed_reviews, 0) as completed_reviews, v.last_reviewed_on,
+        s.sampling_stratum, s.sampling_weight,
         concat_ws('; ',
+            case when s.person_key is not null then 'sampled from: ' || s.sampling_stratum end,
             case when m.sets >= 2 then 'recurrent: ' || m.sets || ' sets' end,
             case when h.in_current_set and m.care_experienced then 'current set, care experienced' end,
             case when h.current_father_has_earlier_set then 'current set, father has an earlier set' end
@@ -67,6 +74,7 @@ listed as (
     join current_history h using (person_key)
     left join references_by_mother r using (person_key)
     left join reviews v using (person_key)
+    left join sampled s using (person_key)
     where h.has_set_in_window
         and not coalesce(v.has_undated_review or v.last_reviewed_on >= m.last_issue_date, false)
 )
@@ -80,7 +88,9 @@ select
     last_reviewed_on                                     as previous_review_on,
     legal_refs,
     court_case_numbers,
-    cafcass_case_ids
+    cafcass_case_ids,
+    sampling_stratum,
+    round(sampling_weight, 4)                            as sampling_weight
 from listed
-where why_listed <> ''
+where case when getvariable('sampled_trawl') then sampling_stratum is not null else why_listed <> '' end
 order by sets desc, last_issue_date desc, person_key

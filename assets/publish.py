@@ -182,9 +182,11 @@ def publish_workbook(duckdb: DuckDBResource, outputs: OutputFolder) -> dg.Materi
     sheets = [(table.title, table, published[name]) for name, table in PUBLISHED_TABLES.items()]
     if len(authorities(by_authority["prevalence_by_year"])) > 1:
         sheets += [(table.authority_title, table, by_authority[name]) for name, table in PUBLISHED_TABLES.items()]
-    linkage = _read_linkage_sensitivity(duckdb)
-    if linkage is not None:
-        sheets.append((SENSITIVITY_TABLE.title, SENSITIVITY_TABLE, linkage))
+    if _read_linkage_sensitivity(duckdb) is not None:
+        sheets.append((SENSITIVITY_TABLE.title, SENSITIVITY_TABLE, _read_linkage_sensitivity(duckdb)))
+        if len(authorities(by_authority["prevalence_by_year"])) > 1:
+            sheets.append((SENSITIVITY_TABLE.authority_title, SENSITIVITY_TABLE,
+                           _read_linkage_sensitivity(duckdb, by_authority=True)))
     path = outputs.folder() / "trawl_tables.xlsx"
     write_tables_workbook(
         path,

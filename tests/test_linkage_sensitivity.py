@@ -122,3 +122,30 @@ def test_deciding_every_review_pair_by_the_truth_closes_every_range(first_run, r
     assert widths[0] > 100 and widths[1:] == (0, 0)
     report = (resolved_warehouse.parent / "outputs" / "report.html").read_text()
     assert "No pair of records is waiting for clerical review" in report
+
+
+def test_seeded_draws_lie_between_the_lower_and_upper_clusterings(first_run, tmp_path):
+    from dagster_duckdb import DuckDBResource
+
+    from assets.linkage_sensitivity import marts_linkage_sensitivity
+    from linkage.pseudonyms import Pseudonymiser
+    from linkage.settings import LINKAGE_CONFIG, LinkageConfig
+
+    _, warehouse = first_run
+    copy = tmp_path / "trawl.duckdb"
+    shutil.copy(warehouse, copy)
+    config = tmp_path / "linkage.yaml"
+    config.write_text(LINKAGE_CONFIG.read_text().replace("  draws: 0", "  draws: 3"))
+    assert "draws: 3" in config.read_text()
+    resources = {"duckdb": DuckDBResource(database=str(copy)), "linkage": LinkageConfig(path=str(config)),
+                 "pseudonymiser": Pseudonymiser()}
+    result = dg.materialize([marts_linkage_sensitivity], resources=resources)
+    assert result.success
+    assert set(result.asset_materializations_for_node("marts_linkage_sensitivity")[0]
+               .metadata["seconds_per_variant"].value) == {"lower", "upper", "draw 1", "draw 2", "draw 3"}
+    rows = query(copy, """
+        select linkage_low, draws_low, draws_high, linkage_high from marts.linkage_sensitivity
+        where estimate = 'recurrent_sets'""")
+    # Adding links can only make more sets recurrent, so every draw lies between the two ends.
+    assert all(low <= draw_low <= draw_high <= high for low, draw_low, draw_high, high in rows)
+    assert any(draw_high > low for low, _, draw_high, _ in rows)

@@ -91,11 +91,13 @@ class LinkageRanges:
         counts = {int(record["pairs_in_review"]) for record in self._rows.values()}
         return counts.pop() if len(counts) == 1 else None
 
-    def text(self, source_table: str, row_key: str, estimate: str, shown: Callable[[str], str]) -> str:
+    def text(self, source_table: str, row_key: str, estimate: str, shown: Callable[[str], str],
+             single_value: bool = True) -> str:
         """'linkage range 31.6% to 32.9%' (each end as `shown` writes a published cell); '' when
-        there is no range, or it is hidden."""
+        there is no range, it is hidden, or (unless `single_value`) both ends are the same."""
         record = self._rows.get((source_table, row_key, estimate))
         if record is None or any(record[end] in (None, SUPPRESSED) or pd.isna(record[end])
                                  for end in ("linkage_low", "linkage_high")):
             return ""
-        return f"linkage range {shown(record['linkage_low'])} to {shown(record['linkage_high'])}"
+        low, high = shown(record["linkage_low"]), shown(record["linkage_high"])
+        return f"linkage range {low} to {high}" if single_value or low != high else ""

@@ -177,7 +177,7 @@ def _prevalence_section(prevalence: pd.DataFrame, ranges: LinkageRanges) -> str:
         def shown(value):
             return _number(value, style=style)
         return _with_range(shown(getattr(row, estimate)),
-                           ranges.text("prevalence_by_year", row.financial_year, estimate, shown))
+                           ranges.text("prevalence_by_year", row.financial_year, estimate, shown, single_value=False))
 
     rows = [
         [row.financial_year, _number(row.sets), ranged(row, "recurrent_sets"), ranged(row, "recurrent_pct", "percent"),
@@ -235,7 +235,7 @@ def _estimate_with_interval(row, ranges: LinkageRanges) -> str:
     if _is_blank(row.probability) or row.probability == SUPPRESSED:
         return estimate
     linkage_range = ranges.text("return_within_years", return_row_key(row.group_name, row.years), "probability",
-                                lambda value: _number(value, style="probability"))
+                                lambda value: _number(value, style="probability"), single_value=False)
     return (f"{estimate} ({_number(row.ci_low, style='probability')} to {_number(row.ci_high, style='probability')}"
             + (f"; {linkage_range})" if linkage_range else ")"))
 
@@ -285,7 +285,7 @@ def _cost_section(costs: pd.DataFrame, settings: OutputSettings, ranges: Linkage
     def ranged(row) -> str:
         def shown(value):
             return _number(value, style="money" if row.unit.startswith("GBP") else "decimal")
-        return _with_range(shown(row.value), ranges.text("cost_estimates", row.item, "value", shown))
+        return _with_range(shown(row.value), ranges.text("cost_estimates", row.item, "value", shown, single_value=False))
 
     rows = [[row.item, row.unit, row.basis, ranged(row)] for row in costs.itertuples()]
     parts = "".join(
@@ -321,7 +321,8 @@ def _linkage_section(ranges: LinkageRanges, settings: OutputSettings) -> str:
         "dates of birth and references. Most pairs are clear, but for some the model cannot be sure. The figures "
         "in this report count only the links it is sure of. The <b>linkage range</b> beside a figure shows how "
         "far it moves if the uncertain pairs are decided differently: at one end none of them is the same woman, "
-        "at the other every one is. It is not the sampling interval, which allows for chance in who came to "
+        "at the other every one is. In the tables a figure without one does not depend on any undecided pair. "
+        "It is not the sampling interval, which allows for chance in who came to "
         f"court; a cautious reading takes the lower end of the {settings.confidence_level:.0%} interval at the "
         f"lower end of the range and the upper end at the upper. {escape(review)}</p>"
         '<p class="note">The workbook\'s linkage sensitivity sheet gives every range, and the sampling interval '

@@ -108,7 +108,13 @@ def test_the_report_shows_the_ranges(first_run, tmp_path):
     in_review = query(warehouse, "select any_value(pairs_in_review) from marts.linkage_sensitivity")[0][0]
     assert "How far the figures rest on uncertain links" in dom
     assert f"{in_review:,} pairs of records are still waiting for clerical review" in dom
-    assert dom.count("linkage range") > 10  # headlines, every year, returns and costs
+    wide = query(warehouse, """
+        select row_key, value, linkage_low, linkage_high from marts.published_linkage_sensitivity
+        where source_table = 'prevalence_by_year' and estimate = 'recurrent_sets' and linkage_low <> 'c'
+            and linkage_low <> linkage_high""")
+    assert wide
+    for year, value, low, high in wide:  # in the table too, beside the year's recurrent sets
+        assert f"{int(value):,} (linkage range {int(low):,} to {int(high):,})" in dom, year
 
 
 def test_deciding_every_review_pair_by_the_truth_closes_every_range(first_run, resolved_run):

@@ -7,7 +7,8 @@ inside the review band are the ones the model is unsure of, so the figures are r
   upper  every pair at or above its bottom,
   draws  the pairs above the band plus each band pair accepted with its match probability
          (seeded, so a run can be repeated).
-Clerical decisions hold in every variant. A variant is rebuilt by the pipeline's own assets
+Clerical decisions hold in every variant. Only mothers' links vary: every key figure is about
+mothers, and the fathers' clusters are read as published. A variant is rebuilt by the pipeline's own assets
 (clusters, person keys, core tables, marts) run on a scratch catalog: an in-memory DuckDB
 database attached to the warehouse connection, whose tables are views onto the warehouse except
 those the variant rebuilds. So a variant costs one clustering and the tail of the pipeline, and
@@ -59,7 +60,7 @@ class ClusteringVariant:
         pairs = f"select * from {warehouse}.linkage.mother_pairs"
         if self.draw_seed is None:
             return pairs
-        drawn = (f"hash(node_id_l || '|' || node_id_r || '|' || {self.draw_seed}) / {HASH_MAX}")
+        drawn = f"hash(node_id_l || '|' || node_id_r || '|' || {self.draw_seed}) / {HASH_MAX}"
         return (f"{pairs} where not (match_probability >= {review_low} and match_probability < {review_high} "
                 f"and {drawn} >= match_probability)")
 

@@ -16,6 +16,7 @@ from dagster_duckdb import DuckDBResource
 
 from assets.marts import CORE_ASSETS, FORM_ASSETS, extract_end_date, sql
 from publish.disclosure import SUPPRESSED
+from publish.linkage_sensitivity import SENSITIVITY_TABLE
 from publish.output_folder import OutputFolder
 from publish.published_tables import AUTHORITY_ORDER, PUBLISHED_TABLES, PublishedTable, authorities
 from publish.report import definitions_and_caveats, render_report
@@ -130,6 +131,14 @@ def _read_all_published(duckdb: DuckDBResource, by_authority: bool = False) -> d
         return {name: read_published(conn, table, by_authority) for name, table in PUBLISHED_TABLES.items()}
 
 
+def _read_linkage_sensitivity(duckdb: DuckDBResource, by_authority: bool = False) -> pd.DataFrame | None:
+    """marts.published_linkage_sensitivity; None for a warehouse built without linkage."""
+    with duckdb.get_connection() as conn:
+        found = conn.execute("select count(*) from duckdb_tables() where schema_name = 'marts' "
+                             "and table_name = 'published_linkage_sensitivity'").fetchall()[0][0]
+        return read_published(conn, SENSITIVITY_TABLE, by_authority) if found else None
+
+
 def _read_window(duckdb: DuckDBResource) -> str:
     """How the run's trawl window is described (marts.trawl_window)."""
     with duckdb.get_connection() as conn:
@@ -141,7 +150,7 @@ def _read_window(duckdb: DuckDBResource) -> str:
     group_name="publish",
     kinds={"html"},
     pool="warehouse",
-    deps=[*PUBLISHED_ASSETS, "marts_trawl_window"],
+    deps=[*PUBLISHED_ASSETS, "marts_published_linkage_sensitivity", "marts_trawl_window"],
     description=(
         "report.html in the outputs folder: one self-contained page for practice leads and commissioners, "
         "with charts of prevalence and returns, the baseline table, the cost scenario, each authority's "
@@ -152,7 +161,7 @@ def publish_report(duckdb: DuckDBResource, outputs: OutputFolder) -> dg.Material
     settings = load_output_settings()
     page = render_report(
         _read_all_published(duckdb), _read_all_published(duckdb, by_authority=True), _read_window(duckdb),
-        settings, datetime.date.today(),
+        settings, datetime.date.today(), _read_linkage_sensitivity(duckdb),
     )
     path = outputs.folder() / "report.html"
     path.write_text(page, encoding="utf-8")
@@ -164,7 +173,7 @@ def publish_report(duckdb: DuckDBResource, outputs: OutputFolder) -> dg.Material
     group_name="publish",
     kinds={"excel"},
     pool="warehouse",
-    deps=[*PUBLISHED_ASSETS, "marts_trawl_window"],
+    deps=[*PUBLISHED_ASSETS, "marts_published_linkage_sensitivity", "marts_trawl_window"],
     description=(
         "trawl_tables.xlsx in the outputs folder: the published tables, one sheet each (and one per table "
         "by authority when there are several), with notes."
@@ -177,6 +186,11 @@ def publish_workbook(duckdb: DuckDBResource, outputs: OutputFolder) -> dg.Materi
     sheets = [(table.title, table, published[name]) for name, table in PUBLISHED_TABLES.items()]
     if len(authorities(by_authority["prevalence_by_year"])) > 1:
         sheets += [(table.authority_title, table, by_authority[name]) for name, table in PUBLISHED_TABLES.items()]
+    if _read_linkage_sensitivity(duckdb) is not None:
+        sheets.append((SENSITIVITY_TABLE.title, SENSITIVITY_TABLE, _read_linkage_sensitivity(duckdb)))
+        if len(authorities(by_authority["prevalence_by_year"])) > 1:
+            sheets.append((SENSITIVITY_TABLE.authority_title, SENSITIVITY_TABLE,
+                           _read_linkage_sensitivity(duckdb, by_authority=True)))
     path = outputs.folder() / "trawl_tables.xlsx"
     write_tables_workbook(
         path,

@@ -32,15 +32,18 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 RESULTS_MD = Path(__file__).resolve().parent / "results.md"
 BENCHMARK_KEY = "pipeline-scale-benchmark-key-not-for-real-data-0123456789"
 
-STAGES = ["ingest", "standardise", "proceedings", "linkage_pairs", "clustering", "core", "marts", "checks",
-          "report", "other"]
+STAGES = ["ingest", "standardise", "proceedings", "linkage_pairs", "clustering", "core", "marts", "sensitivity",
+          "checks", "report", "other"]
 STAGE_TITLES = {"ingest": "ingest", "standardise": "standardise", "proceedings": "proceedings",
                 "linkage_pairs": "linkage train+predict", "clustering": "clustering", "core": "core",
-                "marts": "marts", "checks": "checks", "report": "report", "other": "other"}
+                "marts": "marts", "sensitivity": "linkage sensitivity", "checks": "checks", "report": "report",
+                "other": "other"}
 CHECK_SUFFIXES = ("expectations", "rows_reconcile", "no_small_counts", "every_mother_counted")
 # trawl's counterpart of the plain model: mother profiles, training, pairs (one step) and clusters.
 MOTHER_LINKAGE_STEPS = ("linkage_mother_pairs", "linkage_mother_clusters")
 PROCEEDINGS_STEPS = {"linkage_case_records", "linkage_set_links", "linkage_set_members", "core_proceedings"}
+# What the linkage ranges add: the other clusterings and their marts, and the published copy.
+SENSITIVITY_STEPS = {"marts_linkage_sensitivity", "marts_published_linkage_sensitivity"}
 
 
 def stage_of(step_key: str) -> str:
@@ -48,6 +51,8 @@ def stage_of(step_key: str) -> str:
         return "checks"
     if step_key in PROCEEDINGS_STEPS:
         return "proceedings"
+    if step_key in SENSITIVITY_STEPS:
+        return "sensitivity"
     if step_key.startswith("raw_"):
         return "ingest"
     if step_key.startswith("staging_"):
@@ -119,6 +124,8 @@ def child(size: int, out: Path, linkage_config: Path | None) -> None:
     if result.success:
         pairs = result.asset_materializations_for_node("linkage_mother_pairs")[0].metadata
         record["mother_profiles_seconds"] = pairs["seconds"].value["profiles"]
+        sensitivity = result.asset_materializations_for_node("marts_linkage_sensitivity")[0].metadata
+        record["sensitivity_seconds_per_variant"] = sensitivity["seconds_per_variant"].value
         with duckdb.connect(str(warehouse), read_only=True) as conn:
             raw_tables = [name for (name,) in conn.execute(
                 "select table_name from duckdb_tables() where schema_name = 'raw' and table_name <> 'files'").fetchall()]
@@ -166,7 +173,8 @@ def machine() -> str:
 def table(records: list[dict]) -> tuple[list[str], list[list[str]]]:
     header = (["mothers", "rows read", "total s", "s per 1k mothers"] + [f"{STAGE_TITLES[s]} s" for s in STAGES]
               + ["peak GB", "rows/s", "synth s", "mother records", "trawl mother linkage s", "plain Splink s",
-                 "linkage/plain", "of which profiles s", "without profiles/plain", "plain Splink peak GB"])
+                 "linkage/plain", "of which profiles s", "without profiles/plain", "plain Splink peak GB",
+                 "sensitivity s per clustering"])
     rows = []
     for r in records:
         stages = r["stages"]
@@ -184,7 +192,9 @@ def table(records: list[dict]) -> tuple[list[str], list[list[str]]]:
                        f"{r.get('mother_profiles_seconds', 0):.1f}",
                        f"{(r['mother_linkage_seconds'] - r.get('mother_profiles_seconds', 0)) / plain:.2f}x"
                        if plain else "-",
-                       f"{r['plain_splink_peak_gb']:.2f}" if plain else "-"])
+                       f"{r['plain_splink_peak_gb']:.2f}" if plain else "-",
+                       ", ".join(f"{name} {seconds:.1f}"
+                                 for name, seconds in r.get("sensitivity_seconds_per_variant", {}).items()) or "-"])
     return header, rows
 
 
@@ -206,6 +216,7 @@ def main() -> None:
                         help="work folder for extracts and warehouses")
     parser.add_argument("--linkage-config", type=Path, help="linkage settings (engine...); default config/linkage.yaml")
     parser.add_argument("--no-baseline", action="store_true", help="skip the plain Splink comparison")
+    parser.add_argument("--results", type=Path, default=RESULTS_MD, help="Markdown file the table is written to")
     parser.add_argument("--baseline-timeout", type=float, default=1800, help="seconds before the baseline is stopped")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--baseline-child", type=int, help=argparse.SUPPRESS)
@@ -265,11 +276,14 @@ def main() -> None:
              "Splink = `linkage_baselines.plain_splink` (train, predict, cluster) on the same mother records, "
              "in its own process; linkage/plain is their ratio. Of which profiles = building the profiles the "
              "model compares (partners, lists, blocking keys: the step's own metadata), which the plain model, "
-             "reading records one by one, does not do; without profiles/plain leaves it out.", "",
+             "reading records one by one, does not do; without profiles/plain leaves it out. Linkage sensitivity = "
+             "`marts_linkage_sensitivity` (each other clustering of the mother pairs with its person keys, core "
+             "tables and marts; seconds per clustering from its metadata) + its published copy: the time the "
+             "linkage ranges add.", "",
              "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
-    RESULTS_MD.write_text("\n".join(lines) + "\n")
-    print(f"wrote {RESULTS_MD}")
+    args.results.write_text("\n".join(lines) + "\n")
+    print(f"wrote {args.results}")
 
 
 if __name__ == "__main__":

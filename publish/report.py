@@ -12,6 +12,7 @@ import pandas as pd
 
 from publish.charts import observed_expected, return_curve, sets_by_year
 from publish.disclosure import SUPPRESSED
+from publish.linkage_sensitivity import LinkageRanges, return_row_key
 from publish.published_tables import ALL_AUTHORITIES, authorities
 from publish.service_settings import ServiceEvaluationSettings, load_service_settings
 from publish.settings import OutputSettings
@@ -84,22 +85,27 @@ def render_report(
     window: str,
     settings: OutputSettings,
     today: datetime.date,
+    linkage_sensitivity: pd.DataFrame | None = None,
 ) -> str:
     """The page, from the published tables: overall, and by authority (shown when there are several).
-    `window` describes the trawl window (marts.trawl_window)."""
+    `window` describes the trawl window (marts.trawl_window); `linkage_sensitivity` is
+    marts.published_linkage_sensitivity, shown beside each estimate it has a range for."""
     prevalence = published["prevalence_by_year"]
     returns = published["return_within_years"]
     baseline = published["baseline_characteristics"]
     costs = published["cost_estimates"]
+    ranges = LinkageRanges(linkage_sensitivity)
     sections = [
-        _headlines(prevalence, returns, settings),
-        _prevalence_section(prevalence),
-        _return_section(returns, settings),
+        _headlines(prevalence, returns, settings, ranges),
+        _prevalence_section(prevalence, ranges),
+        _return_section(returns, settings, ranges),
         _baseline_section(baseline),
-        _cost_section(costs, settings),
+        _cost_section(costs, settings, ranges),
     ]
     if "service_outcomes" in published:
         sections.append(_service_section(published["service_outcomes"], load_service_settings(settings.path)))
+    if ranges:
+        sections.append(_linkage_section(ranges, settings))
     if len(authorities(by_authority["prevalence_by_year"])) > 1:
         sections.append(_authorities_section(by_authority, _headline_return(returns)))
     sections.append(_definitions_section(settings))
@@ -130,20 +136,30 @@ def _headline_return(returns: pd.DataFrame):
     return everyone.iloc[-1] if len(everyone) else None
 
 
-def _headlines(prevalence: pd.DataFrame, returns: pd.DataFrame, settings: OutputSettings) -> str:
+def _with_range(shown: str, linkage_range: str) -> str:
+    """'32.2% (linkage range 31.6% to 32.9%)', or the figure alone where it has no range."""
+    return f"{shown} ({linkage_range})" if linkage_range else shown
+
+
+def _headlines(prevalence: pd.DataFrame, returns: pd.DataFrame, settings: OutputSettings,
+               ranges: LinkageRanges) -> str:
     total = prevalence[prevalence["financial_year"] == "all"].iloc[0]
     latest = _headline_return(returns)
+    pct_range = ranges.text("prevalence_by_year", "all", "recurrent_pct", lambda v: _number(v, style="percent"))
     cards = [
         ("sets of care proceedings", _number(total["sets"]), "section 31 applications, each counted once"),
         ("recurrent sets", _number(total["recurrent_sets"]),
-         f"{_number(total['recurrent_pct'], style='percent')} of all sets: the mother was in an earlier set"),
+         f"{_with_range(_number(total['recurrent_pct'], style='percent'), pct_range)} of all sets: the mother was "
+         "in an earlier set"),
         ("mothers", _number(total["mothers"]), f"{_number(total['recurrent_mothers'])} of them in two or more sets"),
     ]
     if latest is not None:
+        return_range = ranges.text("return_within_years", return_row_key(latest["group_name"], latest["years"]),
+                                   "probability", lambda v: _number(v, style="probability"))
         cards.append((
             f"return within {latest['years']} years", _number(latest["probability"], style="probability"),
             f"{settings.confidence_level:.0%} interval {_number(latest['ci_low'], style='probability')} to "
-            f"{_number(latest['ci_high'], style='probability')}",
+            f"{_number(latest['ci_high'], style='probability')}" + (f"; {return_range}" if return_range else ""),
         ))
     return '<div class="headlines">' + "".join(
         f'<div class="headline"><div class="figure">{escape(figure)}</div><div><b>{escape(label)}</b></div>'
@@ -152,7 +168,7 @@ def _headlines(prevalence: pd.DataFrame, returns: pd.DataFrame, settings: Output
     ) + "</div>"
 
 
-def _prevalence_section(prevalence: pd.DataFrame) -> str:
+def _prevalence_section(prevalence: pd.DataFrame, ranges: LinkageRanges) -> str:
     years = prevalence[prevalence["financial_year"] != "all"]
     chart = sets_by_year(
         list(years["financial_year"]),
@@ -160,9 +176,15 @@ def _prevalence_section(prevalence: pd.DataFrame) -> str:
         [_as_whole_number(value) for value in years["recurrent_sets"]],
         "Sets of care proceedings by financial year, recurrent sets darker",
     )
+    def ranged(row, estimate: str, style: str = "count") -> str:
+        def shown(value):
+            return _number(value, style=style)
+        return _with_range(shown(getattr(row, estimate)),
+                           ranges.text("prevalence_by_year", row.financial_year, estimate, shown, single_value=False))
+
     rows = [
-        [row.financial_year, _number(row.sets), _number(row.recurrent_sets),
-         _number(row.recurrent_pct, style="percent"), _number(row.mothers), _number(row.recurrent_mothers),
+        [row.financial_year, _number(row.sets), ranged(row, "recurrent_sets"), ranged(row, "recurrent_pct", "percent"),
+         _number(row.mothers), ranged(row, "recurrent_mothers"),
          _number(row.children), _number(row.babies_under_4_weeks_in_recurrent_sets)]
         for row in prevalence.itertuples()
     ]
@@ -183,7 +205,7 @@ def _prevalence_section(prevalence: pd.DataFrame) -> str:
     )
 
 
-def _return_section(returns: pd.DataFrame, settings: OutputSettings) -> str:
+def _return_section(returns: pd.DataFrame, settings: OutputSettings, ranges: LinkageRanges) -> str:
     everyone = returns[returns["grouping"] == "all"]
     points = [
         (int(row.years), _as_number(row.probability), _as_number(row.ci_low), _as_number(row.ci_high))
@@ -194,7 +216,7 @@ def _return_section(returns: pd.DataFrame, settings: OutputSettings) -> str:
     estimates, at_risk = [], []
     for group_name, group in returns.groupby("group_name", sort=False):
         rows = list(group.sort_values("years").itertuples())
-        estimates.append([group_name, *(_estimate_with_interval(row) for row in rows)])
+        estimates.append([group_name, *(_estimate_with_interval(row, ranges) for row in rows)])
         at_risk.append([group_name, *(_number(row.at_risk) for row in rows)])
     header = ["group", *[f"within {years} years" for years in horizons]]
     table = (
@@ -211,11 +233,14 @@ def _return_section(returns: pd.DataFrame, settings: OutputSettings) -> str:
     )
 
 
-def _estimate_with_interval(row) -> str:
+def _estimate_with_interval(row, ranges: LinkageRanges) -> str:
     estimate = _number(row.probability, style="probability")
     if _is_blank(row.probability) or row.probability == SUPPRESSED:
         return estimate
-    return f"{estimate} ({_number(row.ci_low, style='probability')} to {_number(row.ci_high, style='probability')})"
+    linkage_range = ranges.text("return_within_years", return_row_key(row.group_name, row.years), "probability",
+                                lambda value: _number(value, style="probability"), single_value=False)
+    return (f"{estimate} ({_number(row.ci_low, style='probability')} to {_number(row.ci_high, style='probability')}"
+            + (f"; {linkage_range})" if linkage_range else ")"))
 
 
 def _baseline_section(baseline: pd.DataFrame) -> str:
@@ -246,7 +271,7 @@ def _baseline_section(baseline: pd.DataFrame) -> str:
     )
 
 
-def _cost_section(costs: pd.DataFrame, settings: OutputSettings) -> str:
+def _cost_section(costs: pd.DataFrame, settings: OutputSettings, ranges: LinkageRanges) -> str:
     items = {int(row.item_order): row for row in costs.itertuples()}
 
     def shown(order: int, style: str) -> str:
@@ -260,10 +285,12 @@ def _cost_section(costs: pd.DataFrame, settings: OutputSettings) -> str:
         f"year of the service, plus {shown(CARE_COST_ITEM, 'money')} a year in care costs for each year's children, "
         "until those children are 18."
     )
-    rows = [
-        [row.item, row.unit, row.basis, _number(row.value, style="money" if row.unit.startswith("GBP") else "decimal")]
-        for row in costs.itertuples()
-    ]
+    def ranged(row) -> str:
+        def shown(value):
+            return _number(value, style="money" if row.unit.startswith("GBP") else "decimal")
+        return _with_range(shown(row.value), ranges.text("cost_estimates", row.item, "value", shown, single_value=False))
+
+    rows = [[row.item, row.unit, row.basis, ranged(row)] for row in costs.itertuples()]
     parts = "".join(
         f"<li>{escape(part.name)}: £{part.value:,.0f}. <span class=\"note\">{escape(part.source)}</span></li>"
         for part in settings.one_off_cost_parts
@@ -414,6 +441,31 @@ def _with_interval(value, low, high) -> str:
     return f"{shown} ({_number(low, style='decimal')} to {_number(high, style='decimal')})"
 
 
+def _linkage_section(ranges: LinkageRanges, settings: OutputSettings) -> str:
+    """What the linkage ranges mean, in plain words, and how clerical review narrows them."""
+    pending = ranges.pairs_in_review
+    if pending == 0:
+        review = ("No pair of records is waiting for clerical review, so no figure depends on an undecided link: "
+                  "each range is a single value.")
+    else:
+        review = (f"{pending:,} pairs of records are still waiting for clerical review. " if pending is not None else "")
+        review += ("Each pair a data officer decides in the review workbook is fixed, as decided, in every version, "
+                   "so the ranges narrow as pairs are reviewed and close when none is left.")
+    return (
+        '<h2 id="linkage">How far the figures rest on uncertain links</h2>'
+        "<p>No source says whether two records are the same mother, so records are joined by matching names, "
+        "dates of birth and references. Most pairs are clear, but for some the model cannot be sure. The figures "
+        "in this report count only the links it is sure of. The <b>linkage range</b> beside a figure shows how "
+        "far it moves if the uncertain pairs are decided differently: at one end none of them is the same woman, "
+        "at the other every one is. In the tables a figure without one does not depend on any undecided pair. "
+        "It is not the sampling interval, which allows for chance in who came to "
+        f"court; a cautious reading takes the lower end of the {settings.confidence_level:.0%} interval at the "
+        f"lower end of the range and the upper end at the upper. {escape(review)}</p>"
+        '<p class="note">The workbook\'s linkage sensitivity sheet gives every range, and the sampling interval '
+        "widened over the range. Ranges are hidden wherever the figure, or a count it rests on, is hidden.</p>"
+    )
+
+
 def _authority_name(code: str) -> str:
     return {ALL_AUTHORITIES: "all authorities", "unknown": "authority not recorded"}.get(code, code)
 
@@ -479,6 +531,9 @@ def definitions_and_caveats(settings: OutputSettings) -> list[tuple[str, str]]:
         ("Linkage is probabilistic", "Records from different sources are joined to the same mother by matching "
          "names, dates of birth and case references, not by a shared identifier. Some links will be missed (which "
          "under-counts recurrence) and a few will be wrong; uncertain links are reviewed by a data officer."),
+        ("Linkage range", "How far a figure moves if the pairs of records the model is unsure of (and nobody "
+         "has yet decided in clerical review) are all different women, or all the same woman. Clerical decisions "
+         "narrow it; with every pair decided it is a single value."),
         ("Suppression", f"To protect the women and children involved, counts from 1 to {settings.smallest_count_shown - 1} "
          "are shown as c. Where a hidden count could be worked out from a total, the next smallest count is hidden "
          "too, and percentages, probabilities and cost figures computed from hidden counts are hidden."),

@@ -69,10 +69,10 @@ def _links_sql(role: str, threshold: float) -> str:
     kinds={"duckdb", "python"},
     pool="warehouse",
     deps=["staging_pre_proceedings", "linkage_person_clusters", "linkage_review_queue",
-          "core_mother_proceedings", "core_father_proceedings", "core_mothers"],
+          "core_mother_proceedings", "core_father_proceedings", "core_mothers", "core_service_participants"],
     description="One row per pre-proceedings (PLO) or pre-birth case and parent: earlier s31 sets (issued "
     "before the case started), children in them, the last set's issue date and final order, care "
-    "experience, the match probability of the weakest link used and whether a link is uncertain (then the "
+    "experience, whether a service is working with the parent, the match probability of the weakest link used and whether a link is uncertain (then the "
     "pairs are in the clerical review queue). Pseudonymous keys only.",
 )
 def core_pre_proceedings_history(

@@ -18,7 +18,7 @@ from publish.cells import neutralise_formula, spreadsheet_cell
 COLUMNS = (
     "pre_proceedings_ref", "stage", "start_date", "expected_due_date", "la_code", "role", "person_key",
     "earlier_sets", "children_in_earlier_sets", "last_set_issue_date", "last_final_order", "care_experienced",
-    "earlier_set_references", "match_probability", "link_check",
+    "in_service", "earlier_set_references", "match_probability", "link_check",
 )
 _UNCERTAIN = PatternFill("solid", fgColor="FCE4D6")
 
@@ -30,6 +30,8 @@ NOTES = [
     "Most recent case first; every parent of a listed case is shown.",
     "earlier_sets and children_in_earlier_sets count the sets in the data (legal list, court list, Cafcass) "
     "before the start date; last_final_order is the final order of the latest of them.",
+    "in_service yes: a service's participants list has an episode of this parent's open on or after the case "
+    "started (service_participants/).",
     "match_probability is the weakest link used to join this parent's record to the records counted.",
     "link_check UNCERTAIN: the model was not sure; the pairs are in review_queue.xlsx. Decide them there and "
     "the next run updates this list. Do not act on an uncertain row without checking.",

@@ -73,6 +73,28 @@ def test_pre_proceedings_parents_earlier_sets_match_truth(synthetic_run):
     assert cases == with_mother > 0 and later_sets_counted == 0
 
 
+def test_pre_proceedings_parents_in_service_match_truth(synthetic_run):
+    """in_service: the generator's service enrolled this parent in an episode still open when, or
+    after, the pre-proceedings case started."""
+    _, landing, warehouse = synthetic_run
+    truly, found, wrongly = query(warehouse, """
+        with truly as (
+            select t.pre_proceedings_ref, t.role,
+                bool_or(e.true_person_id is not null and (e.end_date is null or e.end_date >= h.start_date))
+                    as in_service
+            from read_csv(?, all_varchar = true) t
+            join core.pre_proceedings_history h using (pre_proceedings_ref, role)
+            left join read_csv(?, types = {'start_date': 'DATE', 'end_date': 'DATE'}) e
+                on e.true_person_id = t.true_person_id
+            group by all
+        )
+        select count(*) filter (where t.in_service), count(*) filter (where t.in_service and h.in_service),
+            count(*) filter (where h.in_service and not t.in_service)
+        from core.pre_proceedings_history h join truly t using (pre_proceedings_ref, role)""",
+        [str(landing / "truth" / "pre_proceedings.csv"), str(landing / "truth" / "service_enrolments.csv")])[0]
+    assert truly >= 1 and found == truly and wrongly == 0
+
+
 def test_history_list_is_restricted_open_cases_with_history_most_recent_first(synthetic_run):
     import openpyxl
     _, _, warehouse = synthetic_run

@@ -77,11 +77,21 @@ review_band_pairs as (
     join linkage.person_clusters other on other.node_id = q.other_id
     where mine.source = 'pre_proceedings' and mine.person_key <> other.person_key
     group by q.node_id
+),
+in_service as (
+    -- A service participants list has an episode of this parent's open on or after the case started.
+    select p.pre_proceedings_ref, p.role, true as in_service
+    from parents p
+    join cases c using (pre_proceedings_ref)
+    join core.service_participants s on s.person_key = p.person_key
+    where s.end_date is null or s.end_date >= c.start_date
+    group by all
 )
 select
     p.pre_proceedings_ref, p.role, p.person_key,
     e.earlier_sets, e.children_in_earlier_sets, e.last_set_issue_date, e.last_final_order,
     case when p.role = 'mother' then coalesce(x.care_experienced, false) end as care_experienced,
+    coalesce(i.in_service, false) as in_service,
     round(w.match_probability, 4) as match_probability,
     coalesce(w.match_probability < case p.role when 'mother' then getvariable('review_high_mother')
                                              else getvariable('review_high_father') end, false)
@@ -95,4 +105,5 @@ join earlier e using (pre_proceedings_ref, role)
 left join care_experience x using (person_key)
 left join weakest_links w using (node_id)
 left join review_band_pairs b using (node_id)
+left join in_service i using (pre_proceedings_ref, role)
 order by c.start_date desc, p.pre_proceedings_ref, p.role;

@@ -29,6 +29,7 @@ select
     h.pre_proceedings_ref, h.stage, h.start_date, h.expected_due_date, h.la_code, h.role, h.person_key,
     h.earlier_sets, h.children_in_earlier_sets, h.last_set_issue_date, h.last_final_order,
     case when h.care_experienced then 'yes' when h.care_experienced is not null then 'no record' end as care_experienced,
+    case when h.in_service then 'yes' else 'no record' end as in_service,
     r.earlier_set_references,
     h.match_probability,
     h.link_uncertain,

@@ -212,6 +212,22 @@ def _empty_typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype({column: kinds[kind] for column, kind in COLUMNS.items()})
 
 
+def _outcomes(conn, settings: ServiceEvaluationSettings, end_date) -> pd.DataFrame:
+    run_sql_file(conn, SQL_DIR / "marts_service_person_time.sql", extract_end_date=end_date,
+                 bands=list(settings.years_since_last_set_bands))
+    pieces = conn.execute("select * from service_person_time").fetch_df()
+    linked = conn.execute("select * from service_participants_linked").fetch_df()
+    # Children's dates of birth are read here: run so that an error never quotes a value.
+    run_sql_file(conn, SQL_DIR / "marts_service_local_figures.sql", care_until_age=float(settings.care_until_age))
+    local = conn.execute("select * from service_local_figures").fetch_df().iloc[0].to_dict()
+    local = {key: None if pd.isna(value) else float(value) for key, value in local.items()}
+    pieces["earlier_sets"] = np.minimum(pieces["earlier_sets"], settings.earlier_sets_grouped_from)
+    for column in ("piece_from", "piece_to", "return_date"):
+        pieces[column] = pd.to_datetime(pieces[column])
+    linked["start_date"] = pd.to_datetime(linked["start_date"])
+    return service_outcomes(pieces, linked, local, settings)
+
+
 @dg.asset(
     name="core_service_participants",
     group_name="core",
@@ -253,19 +269,13 @@ def marts_service_outcomes(duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as conn:
         ensure_warehouse(conn)
         end_date = extract_end_date(conn, load_output_settings(settings.path))
-        run_sql_file(conn, SQL_DIR / "marts_service_person_time.sql", extract_end_date=end_date,
-                     bands=list(settings.years_since_last_set_bands))
-        pieces = conn.execute("select * from service_person_time").fetch_df()
-        linked = conn.execute("select * from service_participants_linked").fetch_df()
-        # Children's dates of birth are read here: run so that an error never quotes a value.
-        run_sql_file(conn, SQL_DIR / "marts_service_local_figures.sql", care_until_age=float(settings.care_until_age))
-        local = conn.execute("select * from service_local_figures").fetch_df().iloc[0].to_dict()
-        local = {key: None if pd.isna(value) else float(value) for key, value in local.items()}
-        pieces["earlier_sets"] = np.minimum(pieces["earlier_sets"], settings.earlier_sets_grouped_from)
-        for column in ("piece_from", "piece_to", "return_date"):
-            pieces[column] = pd.to_datetime(pieces[column])
-        linked["start_date"] = pd.to_datetime(linked["start_date"])
-        frame = _empty_typed(service_outcomes(pieces, linked, local, settings))
+        started = conn.execute("select count(*) from core.service_participants where start_date <= ?",
+                               [end_date]).fetchall()[0][0]
+        if started:
+            frame = _outcomes(conn, settings, end_date)
+        else:  # no participant list (yet): an empty table, and the report says so
+            frame = pd.DataFrame(columns=list(COLUMNS))
+        frame = _empty_typed(frame)
         conn.register("service_outcome_rows", frame)
         rows = _rebuild_by_authority(conn, "service_outcomes", "select * from service_outcome_rows")
         conn.unregister("service_outcome_rows")

@@ -14,7 +14,7 @@ import duckdb
 import yaml
 from dagster_duckdb import DuckDBResource
 
-from assets import marts, publish, sampled_trawl
+from assets import marts, publish, sampled_trawl, service_evaluation
 from publish.output_folder import OutputFolder
 from publish.settings import DEFAULT_OUTPUTS_CONFIG, OUTPUTS_CONFIG_ENV_VAR
 from publish.trawl_window import TrawlWindow
@@ -22,7 +22,7 @@ from warehouse.schema import ensure_warehouse
 
 OUTPUT_ASSETS = [
     marts.marts_trawl_window, marts.marts_prevalence_by_year, marts.marts_return_within_years, marts.marts_baseline_characteristics,
-    marts.every_mother_counted, marts.marts_cost_estimates,
+    marts.every_mother_counted, marts.marts_cost_estimates, service_evaluation.marts_service_outcomes,
     *publish.published_assets, *publish.published_checks,
     publish.publish_report, publish.publish_workbook, publish.publish_worklist,
     sampled_trawl.core_case_file_sample,
@@ -165,6 +165,10 @@ def write_core_tables(warehouse: Path, tables: CoreTables) -> None:
         conn.execute("""create or replace table linkage.person_clusters (
             source varchar, source_case_ref varchar, role varchar, person_ref varchar,
             record_id varchar, person_key varchar)""")
+        # No service participant list: the service evaluation is an empty table.
+        conn.execute("""create or replace table core.service_participants (
+            service varchar, participant_id varchar, person_key varchar, role varchar, referral_date date,
+            start_date date, end_date date, la_code varchar)""")
         for review_id, person_key in tables.form_links.items():
             conn.execute(
                 "insert into linkage.person_clusters values ('case_file_review', ?, 'mother', ?, ?, ?)",

@@ -97,8 +97,9 @@ def test_report_and_workbook_show_each_authority(region):
     html = (outputs / "published" / "report.html").read_text()
     assert '<h2 id="authorities">' in html and NORTH in html and SOUTH in html
     workbook = openpyxl.load_workbook(outputs / "published" / "trawl_tables.xlsx")
-    assert workbook.sheetnames[-4:] == [
-        "Prevalence by authority", "Returns by authority", "Baseline by authority", "Costs by authority"]
+    assert workbook.sheetnames[-5:] == [
+        "Prevalence by authority", "Returns by authority", "Baseline by authority", "Costs by authority",
+        "Service by authority"]
     header = next(workbook["Prevalence by authority"].iter_rows(values_only=True))
     assert header[:2] == ("la_code", "financial_year")
 

@@ -95,6 +95,7 @@ def test_workbook_has_the_published_tables(run):
     workbook = openpyxl.load_workbook(outputs / "published" / "trawl_tables.xlsx")
     assert workbook.sheetnames == [
         "notes", "Prevalence by year", "Return within years", "Baseline characteristics", "Cost estimates",
+        "Service outcomes",
     ]
     rows = {row[0]: row for row in workbook["Prevalence by year"].iter_rows(values_only=True)}
     assert rows["financial_year"][:3] == ("financial_year", "sets", "recurrent_sets")

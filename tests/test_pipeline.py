@@ -101,7 +101,7 @@ def test_history_list_is_restricted_open_cases_with_history_most_recent_first(sy
     outputs, restricted = warehouse.parent / "outputs", warehouse.parent / "restricted"
     path = restricted / "pre_proceedings_history.xlsx"
     assert path.is_file()
-    assert not list(outputs.rglob("pre_proceedings_history*"))
+    assert not list(outputs.rglob("pre_proceedings_history*.xlsx"))  # (Data Docs do describe the table)
     sheet = openpyxl.load_workbook(path, read_only=True)["history"]
     header, *rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     listed = [dict(zip(header, row)) for row in rows]

@@ -16,6 +16,7 @@ from assets.quality_checks import SUITES, quality_checks
 from assets.staging import staging_assets, staging_checks
 from publish.output_folder import OutputFolder
 from sources.landing import LandingFolder
+from sources.layout import SOURCES
 from warehouse.schema import ensure_warehouse
 
 # Synthetic people whose names and dates of birth must never leave the warehouse.
@@ -108,8 +109,7 @@ def test_warnings_only_report_and_let_the_run_go_on(checked_run):
     assert "(child_dob, respondent_1_dob) where respondent_1_role == mother | 1 (50.0%) | court/court.csv row 3" in failures
     passed = {name for name, e in checks.items() if e.passed}
     assert passed == {f"{stage}_{source}" for stage in ("raw", "staging")
-                      for source in ("legal", "court", "cafcass", "care_leavers", "case_file_review",
-                                     "service_participants")} - {
+                      for source in SOURCES} - {
         "staging_legal", "staging_court"}
 
 

@@ -16,7 +16,8 @@ from publish.published_tables import ALL_AUTHORITIES, authorities
 from publish.settings import OutputSettings
 
 # marts.cost_estimates rows used in the scenario sentence, by item_order (assets/sql/marts_cost_estimates.sql).
-MOTHERS_ITEM, PREVENTED_ITEM, SETS_AVOIDED_ITEM, CHILDREN_ITEM, ONE_OFF_ITEM, CARE_COST_ITEM = 1, 2, 7, 8, 9, 10
+(MOTHERS_ITEM, PREVENTED_ITEM, RETURN_ITEM, CARE_YEARS_ITEM, SETS_AVOIDED_ITEM, CHILDREN_ITEM, ONE_OFF_ITEM,
+ CARE_COST_ITEM) = 1, 2, 3, 5, 8, 9, 10, 11
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 980px; margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }
@@ -127,13 +128,33 @@ def _headline_return(returns: pd.DataFrame):
     return everyone.iloc[-1] if len(everyone) else None
 
 
+def headline_recurrent_share(prevalence: pd.DataFrame, settings: OutputSettings) -> tuple[str, str]:
+    """The recurrent % of sets over the complete years with enough earlier data to see a return
+    ('counted' years), from their shown cells only, and what it covers. With no such year (or one
+    hidden), the 'all' row's %, saying that it includes run-in and partial years."""
+    total = prevalence[prevalence["financial_year"] == "all"].iloc[0]
+    status = prevalence["year_status"] if "year_status" in prevalence.columns else pd.Series(None, index=prevalence.index)
+    counted = prevalence[status == "counted"]
+    shown = counted[["sets", "recurrent_sets"]].map(lambda v: not _is_blank(v) and v != SUPPRESSED).all(axis=None)
+    if len(counted) and shown:
+        sets, recurrent = counted["sets"].astype(float).sum(), counted["recurrent_sets"].astype(float).sum()
+        if sets > 0:
+            years = list(counted["financial_year"])
+            return (f"{100 * recurrent / sets:.1f}%",
+                    f"of sets in financial years {years[0]} to {years[-1]} (complete years with at least "
+                    f"{settings.look_back_years} years of earlier data)")
+    return (_number(total["recurrent_pct"], style="percent"),
+            "of all sets, including the first years in the data, which under-count recurrence")
+
+
 def _headlines(prevalence: pd.DataFrame, returns: pd.DataFrame, settings: OutputSettings) -> str:
     total = prevalence[prevalence["financial_year"] == "all"].iloc[0]
     latest = _headline_return(returns)
+    share, covering = headline_recurrent_share(prevalence, settings)
     cards = [
         ("sets of care proceedings", _number(total["sets"]), "section 31 applications, each counted once"),
         ("recurrent sets", _number(total["recurrent_sets"]),
-         f"{_number(total['recurrent_pct'], style='percent')} of all sets: the mother was in an earlier set"),
+         f"{share} {covering}: the mother was in an earlier set"),
         ("mothers", _number(total["mothers"]), f"{_number(total['recurrent_mothers'])} of them in two or more sets"),
     ]
     if latest is not None:
@@ -149,10 +170,18 @@ def _headlines(prevalence: pd.DataFrame, returns: pd.DataFrame, settings: Output
     ) + "</div>"
 
 
+YEAR_STATUS = {"counted": "", "run-in": "run-in: little earlier data", "partial": "partial year"}
+
+
+def _year_status(row) -> str:
+    return YEAR_STATUS.get(getattr(row, "year_status", None) or "counted", "")
+
+
 def _prevalence_section(prevalence: pd.DataFrame) -> str:
     years = prevalence[prevalence["financial_year"] != "all"]
     chart = sets_by_year(
-        list(years["financial_year"]),
+        [f"{row.financial_year} (partial)" if _year_status(row) == "partial year" else row.financial_year
+         for row in years.itertuples()],
         [_as_whole_number(value) for value in years["sets"]],
         [_as_whole_number(value) for value in years["recurrent_sets"]],
         "Sets of care proceedings by financial year, recurrent sets darker",
@@ -160,12 +189,12 @@ def _prevalence_section(prevalence: pd.DataFrame) -> str:
     rows = [
         [row.financial_year, _number(row.sets), _number(row.recurrent_sets),
          _number(row.recurrent_pct, style="percent"), _number(row.mothers), _number(row.recurrent_mothers),
-         _number(row.children), _number(row.babies_under_4_weeks_in_recurrent_sets)]
+         _number(row.children), _number(row.babies_under_4_weeks_in_recurrent_sets), _year_status(row)]
         for row in prevalence.itertuples()
     ]
     table = _table(
         ["financial year", "sets", "recurrent sets", "recurrent %", "mothers", "recurrent mothers", "children",
-         "babies under 4 weeks in recurrent sets"],
+         "babies under 4 weeks in recurrent sets", "note"],
         rows,
     )
     return (
@@ -173,7 +202,8 @@ def _prevalence_section(prevalence: pd.DataFrame) -> str:
         + chart + table
         + '<p class="note">Mothers: distinct mothers with a set issued in the year; recurrent mothers: those '
         "with a recurrent set in the year. In the 'all' row each mother is counted once, so the years do not "
-        "add up to it. The earliest years under-count recurrence, because sets before the data begin are not seen. "
+        "add up to it. The earliest years under-count recurrence, because sets before the data begin are not seen: "
+        "they are marked run-in and left out of the headline recurrent %, as is a partial last year. "
         "Only sets in the trawl window are counted, but a set is recurrent if the mother had an earlier set "
         "anywhere in the data, before the window too. The return estimates and the description of the mothers "
         "below use all the data.</p>"
@@ -249,20 +279,26 @@ def _cost_section(costs: pd.DataFrame, settings: OutputSettings) -> str:
     def shown(order: int, style: str) -> str:
         return _number(items[order].value, style=style)
 
+    horizon = items[RETURN_ITEM].return_years
+    within = "" if _is_blank(horizon) else f" within {int(horizon)} years"
     sentence = (
-        f"A service working with {shown(MOTHERS_ITEM, 'decimal')} mothers a year that prevented "
-        f"{shown(PREVENTED_ITEM, 'decimal')}% of their returns to proceedings would avoid about "
+        f"Of {shown(MOTHERS_ITEM, 'decimal')} mothers a service takes on in a year, "
+        f"{shown(RETURN_ITEM, 'probability')} would be expected to return to proceedings{within}. "
+        f"A service that prevented {shown(PREVENTED_ITEM, 'decimal')}% of those returns would avoid about "
         f"{shown(SETS_AVOIDED_ITEM, 'decimal')} sets of proceedings and keep {shown(CHILDREN_ITEM, 'decimal')} "
-        f"children out of care each year. That is a one-off saving of {shown(ONE_OFF_ITEM, 'money')} for each "
-        f"year of the service, plus {shown(CARE_COST_ITEM, 'money')} a year in care costs for each year's children, "
-        "until those children are 18."
+        f"children out of care for each year's mothers: a one-off saving of {shown(ONE_OFF_ITEM, 'money')}, plus "
+        f"{shown(CARE_COST_ITEM, 'money')} in care costs until those children are 18 "
+        f"({shown(CARE_YEARS_ITEM, 'decimal')} years of care each, from the ages of the children in recurrent sets)."
     )
+    styles = {"probability": "probability", "percent": "decimal"}
     rows = [
-        [row.item, row.unit, row.basis, _number(row.value, style="money" if row.unit.startswith("GBP") else "decimal")]
+        [row.item, row.unit, row.basis,
+         _number(row.value, style="money" if row.unit.startswith("GBP") else styles.get(row.unit, "decimal"))]
         for row in costs.itertuples()
     ]
     parts = "".join(
-        f"<li>{escape(part.name)}: £{part.value:,.0f}. <span class=\"note\">{escape(part.source)}</span></li>"
+        f"<li>{escape(part.name)}: £{settings.in_price_year(part):,.0f}{escape(settings.price_note(part))}. "
+        f"<span class=\"note\">{escape(part.source)}</span></li>"
         for part in settings.one_off_cost_parts
     )
     return (
@@ -271,10 +307,11 @@ def _cost_section(costs: pd.DataFrame, settings: OutputSettings) -> str:
         + _table(["item", "unit", "basis or source", "value"], rows, text_columns=3)
         + f"<p>The one-off cost of a set of proceedings (£{settings.one_off_cost_per_set:,.0f}) is the sum of:</p>"
         f"<ul>{parts}</ul>"
-        '<p class="note">Method: University of Essex evaluations of recurrent care services (one-off cost of '
-        "proceedings avoided, plus the care cost per child per year from the 2017 Department for Education "
-        "evaluation of Pause, cumulative until the child is 18). These are estimates from assumptions set in "
-        "config/outputs.yaml; they leave out the cost of running the service.</p>"
+        '<p class="note">Method: University of Essex evaluations of recurrent care services: sets avoided = N x '
+        "P(return) x share prevented, with P the Kaplan–Meier chance of a return for all mothers; the one-off "
+        "cost of proceedings avoided, plus the care cost per child per year from the 2017 Department for "
+        "Education evaluation of Pause, cumulative until the child is 18. These are estimates from assumptions "
+        "set in config/outputs.yaml; they leave out the cost of running the service.</p>"
     )
 
 
@@ -292,7 +329,7 @@ def _authorities_section(by_authority: dict[str, pd.DataFrame], headline_return)
     header = ["authority", "sets", "recurrent sets", "recurrent %", "mothers", "recurrent mothers"]
     if horizon is not None:
         header.append(f"return within {horizon} years")
-    header += ["one-off saving a year", "care cost avoided a year"]
+    header += ["one-off saving, each year's mothers", "care cost avoided to 18, each year's mothers"]
     rows = []
     for code in codes:
         total = prevalence[(prevalence["la_code"] == code) & (prevalence["financial_year"] == "all")].iloc[0]

@@ -165,36 +165,66 @@ def test_published_baseline_hides_a_second_answer_not_the_unread_files(landing, 
     }
 
 
-def test_cost_estimates_arithmetic(warehouse, tmp_path, monkeypatch, empty_forms):
+def _cost_settings(tmp_path, monkeypatch, discount_rate_pct=0):
     use_output_settings(
         tmp_path, monkeypatch,
         costs={
             "one_off_cost_per_set": [
-                {"part": "court", "value": 1000, "source": "test figure"},
+                {"part": "court", "value": 1000, "source": "test figure", "price_year": "2024/25"},
                 {"part": "legal", "value": 500, "source": "test figure"},
             ],
-            "care_cost_per_child_per_year": {"value": 50000, "source": "test figure"},
+            "care_cost_per_child_per_year": {"value": 50000, "source": "test figure", "price_year": "2016/17"},
+            "price_uplift": {"to_price_year": "2024/25", "source": "test deflator", "factors": {"2016/17": 1.2}},
+            "discount_rate_pct": {"value": discount_rate_pct, "source": "test rate"},
         },
-        scenario={"returns_prevented_pct": {"value": 50, "source": "test assumption"}},
+        scenario={"returns_prevented_pct": {"value": 50, "source": "test assumption"}, "return_horizon_years": 3},
     )
+
+
+def test_cost_estimates_by_the_essex_method(warehouse, tmp_path, monkeypatch, empty_forms):
+    """By hand, on prevalence_tables(), the extract ending 2023-03-31:
+    N: recurrent mothers in the last three complete years 2020/21-2022/23 = 0 + 6 + 0 = 6 -> 2 a year.
+    P: the six recurrent mothers return 731 days (2.001 years) after 2019-06-01; then 13 mothers are
+       at risk (6 returners, S1-S4 followed 3.58 years, S5-S7 2.58 years), so P(return within 3
+       years) = 6/13 = 0.4615 (3 is the longest follow-up estimated: nobody is followed 4 years).
+    Sets avoided = N x P x X = 2 x 0.4615 x 50% = 0.4615 (not 2 x 50% x 1 recurrent set a year each).
+    Children in the 6 recurrent sets: R1, R2 a baby (0) and a child of 2, R3-R6 a child of 2: 8
+    children, 8/6 a set; years in care until 18: (2 x 18 + 6 x 16) / 8 = 16.5.
+    Care cost 50,000 in 2016/17 prices x 1.2 = 60,000 in 2024/25 prices.
+    One-off saving = 0.4615 x 1,500 = 692; care cost to 18 = 0.4615 x 8/6 x 60,000 x 16.5 = 609,180."""
+    _cost_settings(tmp_path, monkeypatch)
     write_core_tables(warehouse, prevalence_tables())
-    materialize_outputs(warehouse, tmp_path, ["marts_prevalence_by_year", "marts_cost_estimates"])
-    costs = {item: (value, base) for item, value, base in query(
-        warehouse, "select item, value, base_count from marts.cost_estimates order by item_order")}
-    # The extract ends 2023-03-31, so 2020/21 to 2022/23 are the last three complete years:
-    # recurrent mothers 0 + 6 + 0 = 6 -> N = 2 a year; 6 recurrent sets; 8 children in them.
-    assert list(costs.values()) == [
-        (2.0, 6),        # N: mothers a year
-        (50.0, None),    # X: % of returns prevented
-        (1.0, 6),        # recurrent sets a year per recurrent mother: 6 / 6
-        (1.33, 6),       # children per recurrent set: 8 / 6
-        (1500.0, None),  # one-off cost of a set: 1000 + 500
-        (50000.0, None),
-        (1.0, 6),        # sets avoided a year: 2 x 50% x 1
-        (1.33, 6),       # children kept out of care a year: 1 x 8/6
-        (1500.0, 6),     # one-off saving a year: 1 x 1500
-        (66667.0, 6),    # care cost avoided a year: 8/6 x 50000
+    materialize_outputs(warehouse, tmp_path, ["marts_prevalence_by_year", "marts_return_within_years", "marts_cost_estimates"])
+    costs = query(warehouse, "select item_order, value, base_count, return_years from marts.cost_estimates order by item_order")
+    assert [(order, value, base) for order, value, base, _ in costs] == [
+        (1, 2.0, 6),          # N
+        (2, 50.0, None),      # X
+        (3, 0.4615, None),    # P(return within 3 years)
+        (4, 1.33, 6),         # children per recurrent set: 8 / 6
+        (5, 16.5, 6),         # years in care until 18 per child
+        (6, 1500.0, None),    # one-off cost of a set: 1000 + 500 (both 2024/25 prices)
+        (7, 60000.0, None),   # care cost per child per year, uplifted
+        (8, 0.46, 6),         # sets avoided: 2 x 0.4615 x 50%
+        (9, 0.62, 6),         # children kept out of care: 0.4615 x 8/6
+        (10, 692.0, 6),       # one-off saving: 0.4615 x 1500 = 692.25
+        (11, 609180.0, 6),    # 0.4615 x 8/6 x 60000 x 16.5
+        (12, 609872.0, 6),    # 692 + 609180
     ]
+    assert {years for *_, years in costs if years is not None} == {3}
+    source = query(warehouse, "select basis from marts.cost_estimates where item_order = 7")[0][0]
+    assert "2016/17 prices x 1.2 to 2024/25" in source
+
+
+def test_care_costs_are_discounted_when_a_rate_is_set(warehouse, tmp_path, monkeypatch, empty_forms):
+    """At 3.5% a year, n years of care starting now are worth (1 - 1.035^-n) / (1 - 1.035^-1):
+    13.6513 for 18 years, 12.5174 for 16; the mean over the 8 children (2 x 18, 6 x 16) is 12.8009."""
+    _cost_settings(tmp_path, monkeypatch, discount_rate_pct=3.5)
+    write_core_tables(warehouse, prevalence_tables())
+    materialize_outputs(warehouse, tmp_path, ["marts_prevalence_by_year", "marts_return_within_years", "marts_cost_estimates"])
+    care_years, care_cost = (value for (value,) in query(
+        warehouse, "select value from marts.cost_estimates where item_order in (5, 11) order by item_order"))
+    assert care_years == 12.8
+    assert care_cost == round(0.4615 * 8 / 6 * 60000 * 12.80088831922151)  # 472,609
 
 
 def test_cost_figures_resting_on_a_hidden_year_are_hidden():
@@ -204,8 +234,11 @@ def test_cost_figures_resting_on_a_hidden_year_are_hidden():
     })
     costs = pd.DataFrame({
         "item": ["N", "X"], "value": [6.5, 20.0], "unit": ["mothers", "percent"], "basis": ["local", "config"],
-        "base_count": [13, None], "financial_years": [["2021/22", "2022/23"], None], "item_order": [1, 2],
+        "base_count": [13, None], "financial_years": [["2021/22", "2022/23"], None], "return_years": [None, None],
+        "item_order": [1, 2],
     })
-    published = PUBLISHED_TABLES["cost_estimates"].publish(costs, 5, {"prevalence_by_year": prevalence})
+    returns = pd.DataFrame({"grouping": ["all"], "years": [3], "probability": ["0.4"]})
+    published = PUBLISHED_TABLES["cost_estimates"].publish(
+        costs, 5, {"prevalence_by_year": prevalence, "return_within_years": returns})
     # 13 mothers is not small, but 13 - 9 would give the hidden 2021/22 count away.
     assert published[["value", "base_count"]].values.tolist() == [[SUPPRESSED, SUPPRESSED], ["20", None]]

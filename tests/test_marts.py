@@ -9,6 +9,8 @@ from outputs_fixtures import (
 
 from publish.disclosure import SUPPRESSED
 from publish.published_tables import PUBLISHED_TABLES
+from publish.report import headline_recurrent_share
+from publish.settings import load_output_settings
 
 
 @pytest.fixture
@@ -21,13 +23,45 @@ def test_prevalence_by_year_arithmetic(warehouse, tmp_path, empty_forms):
     materialize_outputs(warehouse, tmp_path, ["marts_prevalence_by_year"])
     rows = query(warehouse, "select * from marts.prevalence_by_year")
     assert rows == [
-        # year, sets, recurrent, pct, mothers, recurrent mothers, children, in recurrent sets, babies
-        ("2019/20", 11, 0, 0.0, 10, 0, 11, 0, 0),
-        ("2020/21", 3, 0, 0.0, 3, 0, 3, 0, 0),
-        ("2021/22", 8, 6, 75.0, 8, 6, 10, 8, 2),
-        ("2022/23", 6, 0, 0.0, 6, 0, 6, 0, 0),
-        ("all", 28, 6, 21.4, 21, 6, 30, 8, 2),
+        # year, sets, recurrent, pct, mothers, recurrent mothers, children, in recurrent sets, babies, status
+        # (the data start 2019-06-01: every year has under 3 years of earlier data)
+        ("2019/20", 11, 0, 0.0, 10, 0, 11, 0, 0, "run-in"),
+        ("2020/21", 3, 0, 0.0, 3, 0, 3, 0, 0, "run-in"),
+        ("2021/22", 8, 6, 75.0, 8, 6, 10, 8, 2, "run-in"),
+        ("2022/23", 6, 0, 0.0, 6, 0, 6, 0, 0, "run-in"),
+        ("all", 28, 6, 21.4, 21, 6, 30, 8, 2, None),
     ]
+
+
+def test_headline_uses_complete_years_with_look_back(warehouse, tmp_path, monkeypatch, empty_forms):
+    """With one year of look-back and the extract ending 2023-01-31: 2019/20 and 2020/21 begin
+    before 2020-06-01 (a year after the first set), so they are run-in; 2022/23 ends after the
+    extract, so it is partial; the headline is 2021/22 alone: 6 of 8 sets = 75.0%, not the 21.4%
+    of all years."""
+    use_output_settings(tmp_path, monkeypatch, prevalence={"look_back_years": 1},
+                        return_within_years={"extract_end_date": "2023-01-31"})
+    write_core_tables(warehouse, prevalence_tables())
+    materialize_outputs(warehouse, tmp_path, ["marts_prevalence_by_year", "marts_published_prevalence_by_year"])
+    status = query(warehouse, "select financial_year, year_status from marts.prevalence_by_year order by 1")
+    assert status == [("2019/20", "run-in"), ("2020/21", "run-in"), ("2021/22", "counted"), ("2022/23", "partial"),
+                      ("all", None)]
+
+
+def test_headline_share_is_over_the_counted_years_shown():
+    """Counted years 2021/22 (6 of 8) and 2022/23 (3 of 12): 9 of 20 = 45.0%, not the 'all' row's
+    21.4%. With a counted year hidden it cannot be summed: the 'all' row, said to include run-in years."""
+    published = pd.DataFrame({
+        "financial_year": ["2019/20", "2021/22", "2022/23", "2023/24", "all"],
+        "sets": ["11", "8", "12", "9", "40"], "recurrent_sets": ["0", "6", "3", "2", "11"],
+        "recurrent_pct": ["0", "75", "25", "22.2", "27.5"],
+        "year_status": ["run-in", "counted", "counted", "partial", None],
+    })
+    settings = load_output_settings()
+    share, covering = headline_recurrent_share(published, settings)
+    assert share == "45.0%" and "financial years 2021/22 to 2022/23" in covering
+    published.loc[2, "recurrent_sets"] = "c"
+    share, covering = headline_recurrent_share(published, settings)
+    assert share == "27.5%" and "including the first years" in covering
 
 
 def test_published_prevalence_is_suppressed(warehouse, tmp_path, empty_forms):
@@ -37,14 +71,17 @@ def test_published_prevalence_is_suppressed(warehouse, tmp_path, empty_forms):
     published = query(warehouse, "select * from marts.published_prevalence_by_year")
     c = SUPPRESSED
     assert published == [
-        ("2019/20", "11", "0", "0", "10", "0", "11", "0", "0"),
+        # 11 sets and 10 mothers: sets less mothers is 1 (the set with no mother found), which the
+        # disclosure audit will not let through: the year's sets, mothers and children are hidden,
+        # and so is the year's recurrent count, which 'all' minus the other years would then give.
+        ("2019/20", c, c, c, c, c, c, c, "0", "run-in"),
         # 3 sets: primary. Its mothers and children are the same women and babies: hidden with it.
-        ("2020/21", c, "0", c, c, "0", c, "0", "0"),
-        # 2 babies: primary, here and in 'all' (the only year with any).
-        ("2021/22", "8", "6", "75", "8", "6", "10", "8", c),
-        # Secondary: the smallest other year, or 28 - 11 - 8 - 6 would give the 3 away.
-        ("2022/23", c, "0", c, c, "0", c, "0", "0"),
-        ("all", "28", "6", "21.4", "21", "6", "30", "8", c),
+        ("2020/21", c, "0", c, c, "0", c, "0", "0", "run-in"),
+        # 2 babies: primary, here and in 'all' (the only year with any). The 6 recurrent sets are
+        # hidden with 2019/20's, or 'all' minus this year would give that year's.
+        ("2021/22", "8", c, c, "8", c, "10", c, c, "run-in"),
+        ("2022/23", "6", "0", "0", "6", "0", "6", "0", "0", "run-in"),
+        ("all", "28", "6", "21.4", "21", "6", "30", "8", c, None),
     ]
     check = result.get_asset_check_evaluations()[0]
     assert check.check_name == "no_small_counts" and check.passed
@@ -151,8 +188,9 @@ def test_published_baseline_hides_a_second_answer_not_the_unread_files(landing, 
     ])
     assert materialize_sources(landing, warehouse, ["case_file_review"]).success
     write_core_tables(warehouse, CoreTables(mothers=mothers))
-    materialize_outputs(
-        warehouse, tmp_path, ["marts_baseline_characteristics", "marts_published_baseline_characteristics"])
+    materialize_outputs(warehouse, tmp_path, [
+        "marts_prevalence_by_year", "marts_published_prevalence_by_year",
+        "marts_baseline_characteristics", "marts_published_baseline_characteristics"])
     published = dict(query(warehouse, """
         select characteristic || ': ' || value, mothers from marts.published_baseline_characteristics
         where cohort = 'all mothers' and characteristic in ('mental health problems', 'domestic abuse', 'case file read')"""))
@@ -242,3 +280,37 @@ def test_cost_figures_resting_on_a_hidden_year_are_hidden():
         costs, 5, {"prevalence_by_year": prevalence, "return_within_years": returns})
     # 13 mothers is not small, but 13 - 9 would give the hidden 2021/22 count away.
     assert published[["value", "base_count"]].values.tolist() == [[SUPPRESSED, SUPPRESSED], ["20", None]]
+
+
+@pytest.mark.parametrize("forms_count, expected", [
+    # Default: only the care-leaver record (A). B (recurrent) and C (single set) have forms saying
+    # "in care as a child", but forms are written mostly for recurrent mothers.
+    (False, {"yes": (0, 1), "no": (2, 1), "baseline yes": 1}),
+    # Forms drawn regardless of recurrence may count: A, B and C.
+    (True, {"yes": (1, 2), "no": (1, 0), "baseline yes": 3}),
+])
+def test_care_experience_does_not_depend_on_the_outcome(landing, warehouse, tmp_path, monkeypatch, forms_count, expected):
+    """A (care-leaver record) returns after 1 year, B after 1.4 years, C and D never (followed to
+    2023-01-01). At 2 years: (at risk, returns) per group, and the baseline's care-experienced count."""
+    use_output_settings(tmp_path, monkeypatch, return_within_years={"extract_end_date": "2023-01-01"},
+                        groups={"care_experience_from_forms": forms_count})
+    write_source(landing, "case_file_review", "forms.csv", [
+        _form("WL-B-1", person_key="B", in_care_as_child="yes"),
+        _form("WL-C-1", person_key="C", in_care_as_child="yes"),
+    ])
+    assert materialize_sources(landing, warehouse, ["case_file_review"]).success
+    write_core_tables(warehouse, CoreTables(mothers=[
+        Mother("A", ["2018-01-01", "2019-01-01"], care_experienced=True),
+        Mother("B", ["2018-01-01", "2019-06-01"]),
+        Mother("C", ["2018-01-01"]),
+        Mother("D", ["2018-01-01"]),
+    ]))
+    materialize_outputs(warehouse, tmp_path, ["marts_return_within_years", "marts_baseline_characteristics"])
+    groups = dict((name.removeprefix("care experienced: "), (at_risk, events)) for name, at_risk, events in query(
+        warehouse, "select group_name, at_risk, events from marts.return_within_years "
+        "where grouping = 'care experienced' and years = 2"))
+    baseline = query(warehouse, "select mothers, source from marts.baseline_characteristics where cohort = 'all mothers' "
+                     "and characteristic = 'care experienced' and value = 'yes'")[0]
+    assert groups == {"yes": expected["yes"], "no": expected["no"]}
+    assert baseline[0] == expected["baseline yes"]
+    assert baseline[1] == ("care-leaver record or case-file form" if forms_count else "care-leaver record")

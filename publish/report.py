@@ -382,10 +382,21 @@ def definitions_and_caveats(settings: OutputSettings) -> list[tuple[str, str]]:
          "under-counts recurrence) and a few will be wrong; uncertain links are reviewed by a data officer."),
         ("Suppression", f"To protect the women and children involved, counts from 1 to {settings.smallest_count_shown - 1} "
          "are shown as c. Where a hidden count could be worked out from a total, the next smallest count is hidden "
-         "too, and percentages, probabilities and cost figures computed from hidden counts are hidden."),
+         "too, and percentages, probabilities and cost figures computed from hidden counts are hidden. The tables "
+         "then pass an audit that solves for every hidden count from all the relations between the tables "
+         "(totals, cumulative columns, percentages) and hides more until none can be narrowed to 1 to "
+         f"{settings.smallest_count_shown - 1}."),
         ("Case-file review", "Characteristics from the case-file trawl cover only the mothers whose files have been "
-         "read; the others are shown as 'not reviewed'. Care experience also comes from care-leaver records, which "
-         "cover only people who left this authority's care."),
+         "read; the others are shown as 'not reviewed'."),
+        ("Care experienced", "Linked to a care-leaver record (which covers only people who left this authority's "
+         "care). "
+         + ("Case-file forms saying 'in care as a child' count too: the forms were drawn without regard to "
+            "whether the mother returned." if settings.care_experience_from_forms else
+            "Case-file forms are not used for this group: they are written mostly for mothers who returned, "
+            "which would make care-experienced mothers look likelier to return than they are.")),
+        ("Financial years", f"Years with fewer than {settings.look_back_years} years of earlier data are marked "
+         "run-in (recurrence is under-counted there) and a year the extract ends in is marked partial; the "
+         "headline recurrent % leaves both out."),
     ]
 
 

@@ -80,7 +80,7 @@ def test_report_as_a_person_sees_it(run, tmp_path):
     assert _row(dom, "2022/23")[:5] == ["6", "0", "0.0%", "6", "0"]
     assert _row(dom, "all")[:5] == ["28", "6", "21.4%", "21", "6"]
     assert "<svg" in dom and "Left truncation" in dom and "probabilistic" in dom
-    assert "A service working with" in dom
+    assert "mothers a service takes on in a year" in dom and "until those children are 18" in dom
 
     screenshot = tmp_path / "report.png"
     _chromium(f"--screenshot={screenshot}", "--window-size=1100,2400", report.as_uri(), profile=tmp_path / "profile")

@@ -6,7 +6,10 @@ standard product-limit one; events at a time are counted before censorings at th
 
 Intervals: Greenwood's variance with the log-log transform (as lifelines and
 `scipy.stats.ecdf(...).sf.confidence_interval(method="log-log")` do), which keeps the interval
-inside 0..1. Where the estimate is exactly 0 or 1 the interval is that point.
+inside 0..1. Greenwood's variance is 0 where the estimate is exactly 0 (no return yet) or 1
+(everyone at risk returned), which would give a 0-0 or 100-100 interval: there the interval is the
+exact (Clopper-Pearson) one for 0 of n or n of n, with n the mothers followed that long (for 0)
+or at risk at the last return (for 1): 0 to 1 - (alpha/2)^(1/n), or (alpha/2)^(1/n) to 1.
 """
 
 import math
@@ -54,10 +57,15 @@ def return_within_years(
             estimates.append(ReturnEstimate(horizon, None, None, None, at_risk, seen))
             continue
         steps = int(np.searchsorted(event_times, horizon, side="right"))
+        alpha = 1 - confidence_level
         if steps == 0:
-            estimates.append(ReturnEstimate(horizon, 0.0, 0.0, 0.0, at_risk, seen))
+            estimates.append(ReturnEstimate(horizon, 0.0, 0.0, 1 - (alpha / 2) ** (1 / at_risk), at_risk, seen))
             continue
         s, variance_sum = float(survival[steps - 1]), float(greenwood[steps - 1])
+        if s == 0.0:
+            n = int(at_risk_then[steps - 1])
+            estimates.append(ReturnEstimate(horizon, 1.0, (alpha / 2) ** (1 / n), 1.0, at_risk, seen))
+            continue
         low, high = _log_log_interval(s, variance_sum, z)
         # Intervals for S turn round for the probability of a return, 1 - S.
         estimates.append(ReturnEstimate(horizon, 1 - s, 1 - high, 1 - low, at_risk, seen))
@@ -65,8 +73,6 @@ def return_within_years(
 
 
 def _log_log_interval(s: float, greenwood_sum: float, z: float) -> tuple[float, float]:
-    """Interval for S: S ** exp(±z·σ), σ² = Greenwood sum / (log S)²."""
-    if s in (0.0, 1.0):
-        return s, s
+    """Interval for S (0 < S < 1): S ** exp(±z·σ), σ² = Greenwood sum / (log S)²."""
     sigma = math.sqrt(greenwood_sum) / abs(math.log(s))
     return s ** math.exp(z * sigma), s ** math.exp(-z * sigma)

@@ -44,6 +44,13 @@ def extract_end_date(conn, settings: OutputSettings) -> datetime.date | None:
     return conn.execute("select max(issue_date) from core.proceedings").fetchall()[0][0]
 
 
+def define_care_experience(conn, settings: OutputSettings) -> None:
+    """The temp views completed_forms and care_experience (the care-experienced group)."""
+    conn.execute(sql("completed_forms"))
+    conn.execute("set variable care_experience_from_forms = ?::boolean", [settings.care_experience_from_forms])
+    conn.execute(sql("care_experience"))
+
+
 def _rebuild(conn, table: str, query: str) -> int:
     conn.execute("begin")
     conn.execute(f"create or replace table {table} as {query}")
@@ -114,8 +121,11 @@ def marts_trawl_window(duckdb: DuckDBResource, trawl_window: TrawlWindow) -> dg.
     ),
 )
 def marts_prevalence_by_year(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    settings = load_output_settings()
     with duckdb.get_connection() as conn:
         ensure_warehouse(conn)
+        conn.execute("set variable extract_end_date = ?::date", [extract_end_date(conn, settings)])
+        conn.execute("set variable look_back_years = ?::integer", [settings.look_back_years])
         rows = _rebuild_by_authority(conn, "prevalence_by_year", sql("marts_prevalence_by_year"))
     return dg.MaterializeResult(metadata=rows)
 
@@ -125,7 +135,7 @@ def marts_prevalence_by_year(duckdb: DuckDBResource) -> dg.MaterializeResult:
     group_name="marts",
     kinds={"duckdb", "python"},
     pool="warehouse",
-    deps=CORE_ASSETS,
+    deps=[*CORE_ASSETS, *FORM_ASSETS],
     description=(
         "How likely a mother is to come back to court: the Kaplan–Meier probability that she appears in a "
         "further set within 1..7 years of her first set in the data (censored at the extract end date), "
@@ -140,6 +150,7 @@ def marts_return_within_years(duckdb: DuckDBResource) -> dg.MaterializeResult:
         ensure_warehouse(conn)
         end_date = extract_end_date(conn, settings)
         conn.execute("set variable extract_end_date = ?::date", [end_date])
+        define_care_experience(conn, settings)
         followed = conn.execute(sql("marts_return_times")).fetch_df()
         frame = return_estimates(followed, settings, end_date)
         conn.register("return_estimates", frame)
@@ -215,7 +226,7 @@ def marts_baseline_characteristics(duckdb: DuckDBResource) -> dg.MaterializeResu
     query = sql("marts_baseline_characteristics")
     with duckdb.get_connection() as conn:
         ensure_warehouse(conn)
-        conn.execute(sql("completed_forms"))
+        define_care_experience(conn, settings)
         if settings.worklist_sample is not None:
             query = with_weighted_estimates(conn, query, min_files=max(settings.smallest_count_shown, 2))
         rows = _rebuild_by_authority(conn, "baseline_characteristics", query)
@@ -256,29 +267,33 @@ def every_mother_counted(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     group_name="marts",
     kinds={"duckdb"},
     pool="warehouse",
-    deps=["marts_prevalence_by_year"],
+    deps=["marts_prevalence_by_year", "marts_return_within_years"],
     description=(
-        "What a service preventing X% of returns among N mothers a year would save: the one-off cost of "
-        "sets avoided, and care costs avoided per year until each child is 18 (University of Essex "
-        "method), for each authority and all together. Every parameter and its source is in "
-        "config/outputs.yaml."
+        "What a service preventing X% of returns among the N mothers it takes on in a year would save "
+        "(University of Essex method): sets avoided = N x P(return within H years) x X%, their one-off cost, "
+        "and the care costs avoided until each child is 18 from the children's ages, for each authority and "
+        "all together. Every parameter and its source is in config/outputs.yaml."
     ),
 )
 def marts_cost_estimates(duckdb: DuckDBResource) -> dg.MaterializeResult:
     settings = load_output_settings()
-    parts = "; ".join(f"{p.name} {p.value:,.0f} ({p.source})" for p in settings.one_off_cost_parts)
+    parts = "; ".join(
+        f"{p.name} {settings.in_price_year(p):,.0f}{settings.price_note(p)} ({p.source})" for p in settings.one_off_cost_parts)
+    care_cost = settings.care_cost_per_child_per_year
     numbers = {
         "mothers_per_year": settings.mothers_per_year.value,
         "returns_prevented_pct": settings.returns_prevented_pct.value,
         "one_off_cost_per_set": settings.one_off_cost_per_set,
-        "care_cost_per_child_per_year": settings.care_cost_per_child_per_year.value,
+        "care_cost_per_child_per_year": settings.in_price_year(care_cost),
         "average_over_financial_years": settings.average_over_financial_years,
+        "return_horizon_years": settings.return_horizon_years,
+        "discount_rate_pct": settings.discount_rate_pct.value,
     }
     sources = {
         "mothers_per_year_source": settings.mothers_per_year.source,
         "returns_prevented_pct_source": settings.returns_prevented_pct.source,
         "one_off_cost_per_set_source": f"sum of: {parts}",
-        "care_cost_per_child_per_year_source": settings.care_cost_per_child_per_year.source,
+        "care_cost_per_child_per_year_source": f"{care_cost.source}{settings.price_note(care_cost)}",
     }
     with duckdb.get_connection() as conn:
         ensure_warehouse(conn)

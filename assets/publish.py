@@ -28,7 +28,7 @@ from warehouse.schema import ensure_warehouse
 PUBLISHED_ASSETS = [f"marts_published_{name}" for name in PUBLISHED_TABLES]
 # Columns that only order rows or feed suppression: left out of the tables shown in the web UI.
 NOT_SHOWN_IN_UI = ("group_order", "display_order", "item_order", "one_value_per_mother", "financial_years",
-                   "row_order")
+                   "row_order", "return_years")
 
 
 def read_published(conn, table: PublishedTable, by_authority: bool = False) -> pd.DataFrame:
@@ -56,7 +56,8 @@ def build_published_asset(table: PublishedTable):
         group_name="publish",
         kinds={"duckdb"},
         pool="warehouse",
-        deps=[f"marts_{table.name}", *(f"marts_published_{name}" for name in table.reads_published)],
+        deps=[f"marts_{table.name}", "marts_trawl_window",
+              *(f"marts_published_{name}" for name in table.reads_published)],
         description=(
             f"{table.title}, as published: small counts, counts that could be worked out from totals, "
             "and rates computed from them are shown as 'c'. Overall and for each authority. The table "
@@ -73,7 +74,8 @@ def build_published_asset(table: PublishedTable):
             inputs = {
                 name: read_published(conn, PUBLISHED_TABLES[name], by_authority=True) for name in table.reads_published
             }
-            published = table.publish(frame, settings.smallest_count_shown, inputs)
+            whole_data = conn.execute("select kind = 'all' from marts.trawl_window").fetchall()[0][0]
+            published = table.publish(frame, settings.smallest_count_shown, inputs, whole_data)
             conn.register("published_rows", published)
             as_text = ", ".join(f"{column}::varchar as {column}" for column in table.numeric_columns)
             conn.execute("begin")

@@ -10,6 +10,10 @@ The rule (threshold in config/outputs.yaml, `disclosure -> smallest_count_shown`
    would stand in for another, are hidden together.
    This repeats until nothing changes, because each new `c` may expose another group.
 3. A rate (percentage, probability, interval) computed from a hidden count is hidden.
+4. The disclosure audit (publish/disclosure_audit.py) then solves, from the published tables
+   alone, for the range each hidden cell can take given every relation a reader is told; where
+   one is too narrow, a cell next to it is hidden too, and steps 2-4 repeat until none is
+   (publish/published_tables.py).
 
 The unsuppressed marts stay in the warehouse (`marts.*`, data officers only). Only the
 suppressed copies (`marts.published_*`) feed the report and the workbook.
@@ -40,13 +44,15 @@ def suppress(
     totals: Iterable[TotalGroup] = (),
     hidden_together: Iterable[Sequence[Cell]] = (),
     rates: Mapping[str, Sequence[str]] | None = None,
+    also_hidden: Iterable[Cell] = (),
 ) -> pd.DataFrame:
     """A copy of `frame` with hidden counts, and rates computed from them, shown as `c`.
 
     `counts` are the count columns; `rates` maps each rate column to the count columns (in the
-    same row) it was computed from.
+    same row) it was computed from. `also_hidden` are cells hidden whatever their value (those
+    the disclosure audit asks for), with the secondary cells they in turn need.
     """
-    hidden = hidden_cells(frame, counts, smallest_count_shown, list(totals), list(hidden_together))
+    hidden = hidden_cells(frame, counts, smallest_count_shown, list(totals), list(hidden_together), set(also_hidden))
     published = frame.astype(object)
     for row, column in hidden:
         published.at[row, column] = SUPPRESSED
@@ -63,6 +69,7 @@ def hidden_cells(
     smallest_count_shown: int,
     totals: list[TotalGroup],
     hidden_together: list[Sequence[Cell]],
+    also_hidden: set[Cell] = frozenset(),
 ) -> set[Cell]:
     """Every count cell that must not be shown: primary, then secondary until stable."""
     hidden = {
@@ -70,7 +77,7 @@ def hidden_cells(
         for column in counts
         for row, value in frame[column].items()
         if pd.notna(value) and 1 <= value < smallest_count_shown
-    }
+    } | set(also_hidden)
     changed = True
     while changed:
         changed = False

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from publish import disclosure_audit
 from publish.disclosure import SUPPRESSED, Cell, TotalGroup, suppress
 
 Groups = tuple[list[TotalGroup], list[list[Cell]]]  # totals, and cells hidden together
@@ -22,6 +23,12 @@ ALL_AUTHORITIES = "all"
 AUTHORITY_ORDER = "la_code <> 'all', la_code = 'unknown', la_code"
 # (the mart, the published copies it reads) -> its rows that must be hidden because of what those hide.
 RowRule = Callable[[pd.DataFrame, Mapping[str, pd.DataFrame]], pd.Series]
+# Rounds of "audit, hide more" before giving up (and publishing nothing).
+MAX_AUDIT_ROUNDS = 40
+
+
+class DisclosureError(Exception):
+    """Suppression could not make a table pass the disclosure audit: nothing is published."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,12 @@ class PublishedTable:
     headline_columns: tuple[str, ...] = ()
     # Rate columns the mart has only sometimes (the weighted estimates of a sampled trawl).
     optional_rates: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Each row -> the row holding the denominator of its rates (a percentage of a hidden cohort
+    # would give the cohort away).
+    rate_denominators: Callable[[pd.DataFrame], pd.Series] | None = None
+    # Cells hidden before the audit looks, where a table's own structure makes it plain they must
+    # be (it saves the audit many rounds): (mart, threshold) -> cells.
+    hidden_first: Callable[[pd.DataFrame, int], set[Cell]] | None = None
 
     @property
     def numeric_columns(self) -> tuple[str, ...]:
@@ -58,19 +71,94 @@ class PublishedTable:
         return totals + _across_authorities(frame, self.keys, self.counts), hidden_together
 
     def publish(
-        self, frame: pd.DataFrame, smallest_count_shown: int, published: Mapping[str, pd.DataFrame] | None = None
+        self,
+        frame: pd.DataFrame,
+        smallest_count_shown: int,
+        published: Mapping[str, pd.DataFrame] | None = None,
+        whole_data: bool = True,
     ) -> pd.DataFrame:
-        """The suppressed copy, with counts and rates as text (`c` where hidden)."""
+        """The suppressed copy, with counts and rates as text (`c` where hidden), which passes
+        the disclosure audit together with the `published` tables it is read with.
+        `whole_data`: the run has no trawl window (so the audit may use that prevalence and
+        baseline count the same mothers)."""
+        published = published or {}
+        also_hidden: set[Cell] = set() if self.hidden_first is None else self.hidden_first(frame, smallest_count_shown)
+        for _ in range(MAX_AUDIT_ROUNDS):
+            copy = self._suppressed(frame, smallest_count_shown, published, also_hidden)
+            if self.name not in disclosure_audit.RELATIONS:
+                return copy
+            system = disclosure_audit.build_system({**published, self.name: copy}, whole_data)
+            # Rounds on this table's cells first (quicker), then everything once it passes.
+            findings = disclosure_audit.audit_system(system, smallest_count_shown, only_table=self.name)
+            if not findings:
+                findings = disclosure_audit.audit_system(system, smallest_count_shown)
+                if not findings:
+                    return copy
+            more = _cells_to_hide(findings, system, self.name, frame)
+            if not more:
+                raise DisclosureError(
+                    f"{self.title}: {len(findings)} published cell(s) could still be worked out and no "
+                    f"cell of this table is left to hide, e.g. {findings[0].what}")
+            also_hidden |= more
+        raise DisclosureError(f"{self.title}: still failing the disclosure audit after {MAX_AUDIT_ROUNDS} rounds")
+
+    def _suppressed(
+        self, frame: pd.DataFrame, smallest_count_shown: int, published: Mapping[str, pd.DataFrame],
+        also_hidden: set[Cell],
+    ) -> pd.DataFrame:
         totals, hidden_together = self._groups(frame)
         rates = {**self.rates, **{c: s for c, s in self.optional_rates.items() if c in frame.columns}}
-        copy = suppress(frame, self.counts, smallest_count_shown, totals, hidden_together, rates)
+        copy = suppress(frame, self.counts, smallest_count_shown, totals, hidden_together, rates, also_hidden)
         if self.hide_rows is not None:
-            hidden_rows = self.hide_rows(frame, published or {})
+            hidden_rows = self.hide_rows(frame, published)
             for column in self.numeric_columns:
                 copy.loc[hidden_rows & frame[column].notna(), column] = SUPPRESSED
+        if self.rate_denominators is not None:
+            denominator = self.rate_denominators(frame)
+            hidden_denominator = denominator.map(lambda row: copy.at[row, self.counts[0]] == SUPPRESSED).astype(bool)
+            for rate in rates:
+                copy.loc[hidden_denominator & frame[rate].notna(), rate] = SUPPRESSED
         for column in (*self.counts, *rates):
             copy[column] = pd.Series([_as_text(value) for value in copy[column]], index=copy.index, dtype=object)
         return copy
+
+
+def _cells_to_hide(
+    findings: list[disclosure_audit.Finding], system: disclosure_audit.LinearSystem, table: str, frame: pd.DataFrame
+) -> set[Cell]:
+    """For each finding, one more cell of `table` to hide: a shown cell of the finding itself if
+    it is a difference of shown cells, else the smallest shown cell in a relation with its
+    hidden cells (then the relations one step further, if that finds none)."""
+    relations_of: dict = {}
+    for terms, _ in (*system.equalities, *system.inequalities):
+        for cell in terms:
+            relations_of.setdefault(cell, []).append(terms)
+    chosen: set[Cell] = set()
+
+    def shown_in_table(cells):
+        return [cell for cell in cells if cell[0] == table and system.values.get(cell) is not None]
+
+    for finding in findings:
+        hidden = [cell for cell in finding.cells if system.values.get(cell) is None]
+        if not hidden:
+            candidates = shown_in_table(finding.cells)
+        else:
+            near = {cell for start in hidden for terms in relations_of.get(start, []) for cell in terms}
+            candidates = shown_in_table(near)
+            if not candidates:
+                further = {cell for start in near for terms in relations_of.get(start, []) for cell in terms}
+                candidates = shown_in_table(further)
+        candidates = sorted(candidates, key=str)
+        if not candidates or any(cell in chosen for cell in candidates):
+            continue
+        # Hide a detail (one authority's cell) before a total, and a small count before a large one.
+        chosen.add(min(candidates, key=lambda cell: (
+            _is_all_authorities(frame, cell[1]), system.values[cell] == 0, system.values[cell], str(cell))))
+    return {(row, column) for _, row, column in chosen}
+
+
+def _is_all_authorities(frame: pd.DataFrame, row) -> bool:
+    return "la_code" in frame.columns and frame.at[row, "la_code"] == ALL_AUTHORITIES
 
 
 def _across_authorities(frame: pd.DataFrame, keys: tuple[str, ...], counts: tuple[str, ...]) -> list[TotalGroup]:
@@ -132,6 +220,24 @@ def _return_groups(frame: pd.DataFrame) -> Groups:
     return totals, []
 
 
+def _return_years_too_small(frame: pd.DataFrame, smallest_count_shown: int) -> set[Cell]:
+    """In each group (in one authority), from the first year of follow-up in which the returns
+    that year, the returns so far or the mothers at risk are 1 to the threshold minus one, every
+    later year is hidden: cumulative columns give each year's returns by subtraction, and hiding
+    them one at a time takes the audit many rounds."""
+    def small(value):
+        return pd.notna(value) and 1 <= value < smallest_count_shown
+
+    hidden: set[Cell] = set()
+    for _, rows in frame.groupby([*(["la_code"] if "la_code" in frame.columns else []), "group_name"]).groups.items():
+        group = frame.loc[rows].sort_values("years")
+        each_year = group["events"].diff().fillna(group["events"])
+        too_small = each_year.map(small) | group["at_risk"].map(small) | group["events"].map(small)
+        from_then = too_small.cumsum() > 0
+        hidden |= {(row, column) for row in group.index[from_then] for column in ("at_risk", "events")}
+    return hidden
+
+
 def _baseline_groups(frame: pd.DataFrame) -> Groups:
     """Within a cohort, each one-value characteristic adds up to the cohort; the answers on the
     forms (leaving out 'not reviewed') add up to 'case file read: yes'. 'Not reviewed' is the same
@@ -166,18 +272,35 @@ def _baseline_groups(frame: pd.DataFrame) -> Groups:
     return totals, hidden_together
 
 
-def _cost_rows_resting_on_hidden_years(frame: pd.DataFrame, published: Mapping[str, pd.DataFrame]) -> pd.Series:
+def _cohort_size_rows(frame: pd.DataFrame) -> pd.Series:
+    """Each baseline row's cohort size row ('mothers in cohort'), the denominator of its pct."""
+    codes = _la_codes(frame)
+    size_rows = {
+        (la, cohort): row
+        for row, la, cohort, characteristic in zip(frame.index, codes, frame["cohort"], frame["characteristic"])
+        if characteristic == "mothers in cohort"
+    }
+    return pd.Series([size_rows[(la, cohort)] for la, cohort in zip(codes, frame["cohort"])], index=frame.index)
+
+
+def _cost_rows_resting_on_hidden_cells(frame: pd.DataFrame, published: Mapping[str, pd.DataFrame]) -> pd.Series:
     """A local figure sums financial years of the prevalence table: with the other years shown,
     it would give away a count hidden there. Hidden if any year it sums has a hidden count in
-    that authority's prevalence rows."""
+    that authority's prevalence rows, or if the return estimate it uses is hidden."""
     prevalence = published["prevalence_by_year"]
     used = ["recurrent_mothers", "recurrent_sets", "children_in_recurrent_sets"]
     hidden = prevalence[(prevalence[used] == SUPPRESSED).any(axis=1)]
     hidden_years = set(zip(_la_codes(hidden), hidden["financial_year"]))
+    returns = published["return_within_years"]
+    everyone = returns[returns["grouping"] == "all"]
+    hidden_returns = set(zip(_la_codes(everyone)[everyone["probability"] == SUPPRESSED],
+                             everyone.loc[everyone["probability"] == SUPPRESSED, "years"].astype(int)))
+    return_years = frame["return_years"] if "return_years" in frame.columns else pd.Series(None, index=frame.index)
     return pd.Series(
         [
-            not pd.api.types.is_scalar(years) and any((la_code, year) in hidden_years for year in years)
-            for la_code, years in zip(_la_codes(frame), frame["financial_years"])
+            (not pd.api.types.is_scalar(years) and any((la_code, year) in hidden_years for year in years))
+            or (pd.notna(horizon) and (la_code, int(horizon)) in hidden_returns)
+            for la_code, years, horizon in zip(_la_codes(frame), frame["financial_years"], return_years)
         ],
         index=frame.index,
         dtype=bool,
@@ -229,6 +352,9 @@ PUBLISHED_TABLES: dict[str, PublishedTable] = {
             groups=_return_groups,
             order_by="group_order, years",
             keys=("group_order", "years"),
+            # A group's size is its baseline count, and the prevalence table counts the same mothers.
+            reads_published=("prevalence_by_year", "baseline_characteristics"),
+            hidden_first=_return_years_too_small,
         ),
         PublishedTable(
             name="baseline_characteristics",
@@ -240,6 +366,8 @@ PUBLISHED_TABLES: dict[str, PublishedTable] = {
             optional_rates={column: ("mothers",) for column in ("estimated_pct", "estimated_ci_low", "estimated_ci_high")},
             order_by="display_order",
             keys=("display_order",),
+            reads_published=("prevalence_by_year",),
+            rate_denominators=_cohort_size_rows,
         ),
         PublishedTable(
             name="cost_estimates",
@@ -250,8 +378,8 @@ PUBLISHED_TABLES: dict[str, PublishedTable] = {
             rates={"value": ("base_count",)},
             order_by="item_order",
             keys=("item_order",),
-            reads_published=("prevalence_by_year",),
-            hide_rows=_cost_rows_resting_on_hidden_years,
+            reads_published=("prevalence_by_year", "return_within_years"),
+            hide_rows=_cost_rows_resting_on_hidden_cells,
         ),
         PublishedTable(
             name="service_outcomes",

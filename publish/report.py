@@ -18,7 +18,8 @@ from publish.service_settings import ServiceEvaluationSettings, load_service_set
 from publish.settings import OutputSettings
 
 # marts.cost_estimates rows used in the scenario sentence, by item_order (assets/sql/marts_cost_estimates.sql).
-MOTHERS_ITEM, PREVENTED_ITEM, SETS_AVOIDED_ITEM, CHILDREN_ITEM, ONE_OFF_ITEM, CARE_COST_ITEM = 1, 2, 7, 8, 9, 10
+(MOTHERS_ITEM, PREVENTED_ITEM, RETURN_ITEM, CARE_YEARS_ITEM, SETS_AVOIDED_ITEM, CHILDREN_ITEM, ONE_OFF_ITEM,
+ CARE_COST_ITEM) = 1, 2, 3, 5, 8, 9, 10, 11
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 980px; margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }
@@ -141,16 +142,39 @@ def _with_range(shown: str, linkage_range: str) -> str:
     return f"{shown} ({linkage_range})" if linkage_range else shown
 
 
+def headline_recurrent_share(prevalence: pd.DataFrame, settings: OutputSettings) -> tuple[str, str] | None:
+    """The recurrent % of sets over the complete years with enough earlier data to see a return
+    ('counted' years), from their shown cells only, and what it covers; None with no such year
+    (or one hidden)."""
+    status = prevalence["year_status"] if "year_status" in prevalence.columns else pd.Series(None, index=prevalence.index)
+    counted = prevalence[status == "counted"]
+    shown = counted[["sets", "recurrent_sets"]].map(lambda v: not _is_blank(v) and v != SUPPRESSED).all(axis=None)
+    if len(counted) and shown:
+        sets, recurrent = counted["sets"].astype(float).sum(), counted["recurrent_sets"].astype(float).sum()
+        if sets > 0:
+            years = list(counted["financial_year"])
+            return (f"{100 * recurrent / sets:.1f}%",
+                    f"of sets in financial years {years[0]} to {years[-1]} (complete years with at least "
+                    f"{settings.look_back_years} years of earlier data)")
+    return None
+
+
 def _headlines(prevalence: pd.DataFrame, returns: pd.DataFrame, settings: OutputSettings,
                ranges: LinkageRanges) -> str:
     total = prevalence[prevalence["financial_year"] == "all"].iloc[0]
     latest = _headline_return(returns)
     pct_range = ranges.text("prevalence_by_year", "all", "recurrent_pct", lambda v: _number(v, style="percent"))
+    every_year = _with_range(_number(total["recurrent_pct"], style="percent"), pct_range)
+    counted = headline_recurrent_share(prevalence, settings)
+    if counted is None:
+        share = (f"{every_year} of all sets, including the first years in the data, which under-count recurrence: "
+                 "the mother was in an earlier set")
+    else:
+        share = (f"{counted[0]} {counted[1]}: the mother was in an earlier set; over every year in the data "
+                 f"{every_year}")
     cards = [
         ("sets of care proceedings", _number(total["sets"]), "section 31 applications, each counted once"),
-        ("recurrent sets", _number(total["recurrent_sets"]),
-         f"{_with_range(_number(total['recurrent_pct'], style='percent'), pct_range)} of all sets: the mother was "
-         "in an earlier set"),
+        ("recurrent sets", _number(total["recurrent_sets"]), share),
         ("mothers", _number(total["mothers"]), f"{_number(total['recurrent_mothers'])} of them in two or more sets"),
     ]
     if latest is not None:
@@ -168,10 +192,18 @@ def _headlines(prevalence: pd.DataFrame, returns: pd.DataFrame, settings: Output
     ) + "</div>"
 
 
+YEAR_STATUS = {"counted": "", "run-in": "run-in: little earlier data", "partial": "partial year"}
+
+
+def _year_status(row) -> str:
+    return YEAR_STATUS.get(getattr(row, "year_status", None) or "counted", "")
+
+
 def _prevalence_section(prevalence: pd.DataFrame, ranges: LinkageRanges) -> str:
     years = prevalence[prevalence["financial_year"] != "all"]
     chart = sets_by_year(
-        list(years["financial_year"]),
+        [f"{row.financial_year} (partial)" if _year_status(row) == "partial year" else row.financial_year
+         for row in years.itertuples()],
         [_as_whole_number(value) for value in years["sets"]],
         [_as_whole_number(value) for value in years["recurrent_sets"]],
         "Sets of care proceedings by financial year, recurrent sets darker",
@@ -185,12 +217,12 @@ def _prevalence_section(prevalence: pd.DataFrame, ranges: LinkageRanges) -> str:
     rows = [
         [row.financial_year, _number(row.sets), ranged(row, "recurrent_sets"), ranged(row, "recurrent_pct", "percent"),
          _number(row.mothers), ranged(row, "recurrent_mothers"),
-         _number(row.children), _number(row.babies_under_4_weeks_in_recurrent_sets)]
+         _number(row.children), _number(row.babies_under_4_weeks_in_recurrent_sets), _year_status(row)]
         for row in prevalence.itertuples()
     ]
     table = _table(
         ["financial year", "sets", "recurrent sets", "recurrent %", "mothers", "recurrent mothers", "children",
-         "babies under 4 weeks in recurrent sets"],
+         "babies under 4 weeks in recurrent sets", "note"],
         rows,
     )
     return (
@@ -198,7 +230,8 @@ def _prevalence_section(prevalence: pd.DataFrame, ranges: LinkageRanges) -> str:
         + chart + table
         + '<p class="note">Mothers: distinct mothers with a set issued in the year; recurrent mothers: those '
         "with a recurrent set in the year. In the 'all' row each mother is counted once, so the years do not "
-        "add up to it. The earliest years under-count recurrence, because sets before the data begin are not seen. "
+        "add up to it. The earliest years under-count recurrence, because sets before the data begin are not seen: "
+        "they are marked run-in and left out of the headline recurrent %, as is a partial last year. "
         "Only sets in the trawl window are counted, but a set is recurrent if the mother had an earlier set "
         "anywhere in the data, before the window too. The return estimates and the description of the mothers "
         "below use all the data.</p>"
@@ -277,22 +310,28 @@ def _cost_section(costs: pd.DataFrame, settings: OutputSettings, ranges: Linkage
     def shown(order: int, style: str) -> str:
         return _number(items[order].value, style=style)
 
+    horizon = items[RETURN_ITEM].return_years
+    within = "" if _is_blank(horizon) else f" within {int(horizon)} years"
     sentence = (
-        f"A service working with {shown(MOTHERS_ITEM, 'decimal')} mothers a year that prevented "
-        f"{shown(PREVENTED_ITEM, 'decimal')}% of their returns to proceedings would avoid about "
+        f"Of {shown(MOTHERS_ITEM, 'decimal')} mothers a service takes on in a year, "
+        f"{shown(RETURN_ITEM, 'probability')} would be expected to return to proceedings{within}. "
+        f"A service that prevented {shown(PREVENTED_ITEM, 'decimal')}% of those returns would avoid about "
         f"{shown(SETS_AVOIDED_ITEM, 'decimal')} sets of proceedings and keep {shown(CHILDREN_ITEM, 'decimal')} "
-        f"children out of care each year. That is a one-off saving of {shown(ONE_OFF_ITEM, 'money')} for each "
-        f"year of the service, plus {shown(CARE_COST_ITEM, 'money')} a year in care costs for each year's children, "
-        "until those children are 18."
+        f"children out of care for each year's mothers: a one-off saving of {shown(ONE_OFF_ITEM, 'money')}, plus "
+        f"{shown(CARE_COST_ITEM, 'money')} in care costs until those children are 18 "
+        f"({shown(CARE_YEARS_ITEM, 'decimal')} years of care each, from the ages of the children in recurrent sets)."
     )
+    styles = {"probability": "probability", "percent": "decimal"}
+
     def ranged(row) -> str:
         def shown(value):
-            return _number(value, style="money" if row.unit.startswith("GBP") else "decimal")
+            return _number(value, style="money" if row.unit.startswith("GBP") else styles.get(row.unit, "decimal"))
         return _with_range(shown(row.value), ranges.text("cost_estimates", row.item, "value", shown, single_value=False))
 
     rows = [[row.item, row.unit, row.basis, ranged(row)] for row in costs.itertuples()]
     parts = "".join(
-        f"<li>{escape(part.name)}: £{part.value:,.0f}. <span class=\"note\">{escape(part.source)}</span></li>"
+        f"<li>{escape(part.name)}: £{settings.in_price_year(part):,.0f}{escape(settings.price_note(part))}. "
+        f"<span class=\"note\">{escape(part.source)}</span></li>"
         for part in settings.one_off_cost_parts
     )
     return (
@@ -301,10 +340,11 @@ def _cost_section(costs: pd.DataFrame, settings: OutputSettings, ranges: Linkage
         + _table(["item", "unit", "basis or source", "value"], rows, text_columns=3)
         + f"<p>The one-off cost of a set of proceedings (£{settings.one_off_cost_per_set:,.0f}) is the sum of:</p>"
         f"<ul>{parts}</ul>"
-        '<p class="note">Method: University of Essex evaluations of recurrent care services (one-off cost of '
-        "proceedings avoided, plus the care cost per child per year from the 2017 Department for Education "
-        "evaluation of Pause, cumulative until the child is 18). These are estimates from assumptions set in "
-        "config/outputs.yaml; they leave out the cost of running the service.</p>"
+        '<p class="note">Method: University of Essex evaluations of recurrent care services: sets avoided = N x '
+        "P(return) x share prevented, with P the Kaplan–Meier chance of a return for all mothers; the one-off "
+        "cost of proceedings avoided, plus the care cost per child per year from the 2017 Department for "
+        "Education evaluation of Pause, cumulative until the child is 18. These are estimates from assumptions "
+        "set in config/outputs.yaml; they leave out the cost of running the service.</p>"
     )
 
 
@@ -480,7 +520,7 @@ def _authorities_section(by_authority: dict[str, pd.DataFrame], headline_return)
     header = ["authority", "sets", "recurrent sets", "recurrent %", "mothers", "recurrent mothers"]
     if horizon is not None:
         header.append(f"return within {horizon} years")
-    header += ["one-off saving a year", "care cost avoided a year"]
+    header += ["one-off saving, each year's mothers", "care cost avoided to 18, each year's mothers"]
     rows = []
     for code in codes:
         total = prevalence[(prevalence["la_code"] == code) & (prevalence["financial_year"] == "all")].iloc[0]
@@ -536,10 +576,21 @@ def definitions_and_caveats(settings: OutputSettings) -> list[tuple[str, str]]:
          "narrow it; with every pair decided it is a single value."),
         ("Suppression", f"To protect the women and children involved, counts from 1 to {settings.smallest_count_shown - 1} "
          "are shown as c. Where a hidden count could be worked out from a total, the next smallest count is hidden "
-         "too, and percentages, probabilities and cost figures computed from hidden counts are hidden."),
+         "too, and percentages, probabilities and cost figures computed from hidden counts are hidden. The tables "
+         "then pass an audit that solves for every hidden count from all the relations between the tables "
+         "(totals, cumulative columns, percentages) and hides more until none can be narrowed to 1 to "
+         f"{settings.smallest_count_shown - 1}."),
         ("Case-file review", "Characteristics from the case-file trawl cover only the mothers whose files have been "
-         "read; the others are shown as 'not reviewed'. Care experience also comes from care-leaver records, which "
-         "cover only people who left this authority's care."),
+         "read; the others are shown as 'not reviewed'."),
+        ("Care experienced", "Linked to a care-leaver record (which covers only people who left this authority's "
+         "care). "
+         + ("Case-file forms saying 'in care as a child' count too: the forms were drawn without regard to "
+            "whether the mother returned." if settings.care_experience_from_forms else
+            "Case-file forms are not used for this group: they are written mostly for mothers who returned, "
+            "which would make care-experienced mothers look likelier to return than they are.")),
+        ("Financial years", f"Years with fewer than {settings.look_back_years} years of earlier data are marked "
+         "run-in (recurrence is under-counted there) and a year the extract ends in is marked partial; the "
+         "headline recurrent % leaves both out."),
         ("Service outcomes", "For the mothers a service works with (linked to an earlier set), returns to "
          "proceedings seen after their start date against those expected at the local rate for mothers like them "
          "(same age band, care experience, earlier sets and years since the latest set), with an exact Poisson "

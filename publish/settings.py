@@ -26,6 +26,7 @@ class SourcedFigure:
     name: str
     value: float | None
     source: str
+    price_year: str | None = None  # the financial year whose prices a cost is in, e.g. 2016/17
 
 
 # What a sampled trawl may be stratified by (columns of the sampling frame, core.case_file_sample).
@@ -55,11 +56,36 @@ class OutputSettings:
     mothers_per_year: SourcedFigure  # value None = the local average
     average_over_financial_years: int
     current_set_months: int
+    return_horizon_years: int
+    discount_rate_pct: SourcedFigure
+    price_year: str | None  # costs are shown in this year's prices (None: each in its own)
+    uplift_factors: dict[str, float | None]  # price year -> factor to price_year
+    uplift_source: str
+    look_back_years: int
+    care_experience_from_forms: bool
     worklist_sample: WorklistSample | None = None  # None: the worklist lists every eligible mother
+
+    def uplift(self, figure: SourcedFigure) -> float | None:
+        """The factor that takes `figure` to `price_year` prices; None if none is set."""
+        if self.price_year is None or figure.price_year in (None, self.price_year):
+            return 1.0
+        return self.uplift_factors.get(figure.price_year)
+
+    def in_price_year(self, figure: SourcedFigure) -> float:
+        return figure.value * (self.uplift(figure) or 1.0)
+
+    def price_note(self, figure: SourcedFigure) -> str:
+        """How the figure's price year was handled, for its source text."""
+        factor = self.uplift(figure)
+        if figure.price_year is None or figure.price_year == self.price_year or self.price_year is None:
+            return f" ({figure.price_year} prices)" if figure.price_year else ""
+        if factor is None:
+            return f" ({figure.price_year} prices, not uplifted: no factor for {figure.price_year} in costs -> price_uplift)"
+        return f" ({figure.price_year} prices x {factor:g} to {self.price_year}: {self.uplift_source})"
 
     @property
     def one_off_cost_per_set(self) -> float:
-        return sum(part.value for part in self.one_off_cost_parts)
+        return sum(self.in_price_year(part) for part in self.one_off_cost_parts)
 
 
 def load_output_settings(path: Path | None = None) -> OutputSettings:
@@ -85,9 +111,18 @@ def load_output_settings(path: Path | None = None) -> OutputSettings:
         average_over_financial_years=reader.whole_number("scenario", "average_over_financial_years", minimum=1),
         current_set_months=reader.whole_number("worklist", "current_set_months", minimum=1),
         worklist_sample=reader.worklist_sample("worklist", "sample"),
+        return_horizon_years=reader.whole_number("scenario", "return_horizon_years", minimum=1),
+        discount_rate_pct=reader.figure("costs", "discount_rate_pct"),
+        price_year=reader.optional_text("costs", "price_uplift", "to_price_year"),
+        uplift_factors=reader.factors("costs", "price_uplift"),
+        uplift_source=reader.optional_text("costs", "price_uplift", "source") or "",
+        look_back_years=reader.whole_number("prevalence", "look_back_years", minimum=0),
+        care_experience_from_forms=reader.yes_no("groups", "care_experience_from_forms"),
     )
     if not 0 < settings.confidence_level < 1:
         raise OutputSettingsError(f"{path}: return_within_years -> confidence_level should be between 0 and 1, e.g. 0.95")
+    if settings.return_horizon_years > settings.return_years:
+        raise OutputSettingsError(f"{path}: scenario -> return_horizon_years should be at most return_within_years -> years")
     if not 0 <= settings.returns_prevented_pct.value <= 100:
         raise OutputSettingsError(f"{path}: scenario -> returns_prevented_pct -> value should be a percentage, 0 to 100")
     return settings
@@ -155,6 +190,27 @@ class _Reader:
             raise self._fail(f"{where} -> strata", "a list of any of " + ", ".join(SAMPLE_STRATA))
         return WorklistSample(share=None if share is None else float(share), number=number, seed=seed,
                               strata=tuple(strata))
+    def yes_no(self, section: str, key: str) -> bool:
+        value = self._get(section, key)
+        if not isinstance(value, bool):
+            raise self._fail(f"{section} -> {key}", "true or false")
+        return value
+
+    def optional_text(self, section: str, key: str, field: str) -> str | None:
+        block = self._get(section, key)
+        value = block.get(field) if isinstance(block, dict) else None
+        return None if value is None else str(value).strip()
+
+    def factors(self, section: str, key: str) -> dict[str, float | None]:
+        block = self._get(section, key)
+        factors = (block or {}).get("factors") or {}
+        where = f"{section} -> {key} -> factors"
+        if not isinstance(factors, dict):
+            raise self._fail(where, "price years each with a factor, e.g. '2016/17: 1.23'")
+        for year, factor in factors.items():
+            if factor is not None and (isinstance(factor, bool) or not isinstance(factor, int | float) or factor <= 0):
+                raise self._fail(f"{where} -> {year}", "a number above 0, or blank")
+        return {str(year): None if factor is None else float(factor) for year, factor in factors.items()}
 
     def figure(self, section: str, key: str, optional: bool = False) -> SourcedFigure:
         entry = self._get(section, key)
@@ -178,10 +234,11 @@ class _Reader:
         if not isinstance(entry, dict) or "value" not in entry:
             raise self._fail(where, "a 'value:' with its 'source:'")
         value, source = entry["value"], entry.get("source")
+        price_year = None if entry.get("price_year") is None else str(entry["price_year"]).strip()
         if value is None and optional:
-            return SourcedFigure(name, None, str(source or "").strip())
+            return SourcedFigure(name, None, str(source or "").strip(), price_year)
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
             raise self._fail(f"{where} -> value", "a number, 0 or more")
         if not isinstance(source, str) or not source.strip():
             raise self._fail(f"{where} -> source", "where the figure comes from (every figure names its source)")
-        return SourcedFigure(name, float(value), source.strip())
+        return SourcedFigure(name, float(value), source.strip(), price_year)

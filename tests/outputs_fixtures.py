@@ -68,9 +68,10 @@ class Mother:
     key: str
     set_dates: list[str]  # issue dates of her s31 sets, YYYY-MM-DD
     age_at_first_set: int | None = 25
-    care_experienced: bool = False
+    care_experienced: bool = False  # linked to a care-leaver record
     children: list[int] | None = None  # per set; default one child each
     babies_under_4_weeks: list[int] | None = None  # per set; default none
+    child_ages: list[list[int]] | None = None  # per set, each child's age at issue; default babies 0, others 2
     father_ages: list[int | None] | None = None  # per set; default no father recorded
     father_key: str | None = None
     la_codes: list[str] | None = None  # per set; default LA_CODE
@@ -102,12 +103,14 @@ def write_core_tables(warehouse: Path, tables: CoreTables) -> None:
     proceedings, mother_rows, father_rows, mother_summary = [], [], [], []
     number = 0
 
-    def add_set(day: datetime.date, is_s31: bool, children: int, babies: int, la_code: str = LA_CODE) -> str:
+    def add_set(day: datetime.date, is_s31: bool, children: int, babies: int, la_code: str = LA_CODE,
+                ages: list[int] | None = None) -> str:
         nonlocal number
         number += 1
         proceedings.append((
             f"P{number:04d}", day, financial_year(day), la_code, is_s31, children, babies,
             [f"LGL-{number:04d}"], [f"LV{day.year % 100:02d}C{number:05d}"], [f"CF-{number:04d}"],
+            ages if ages is not None else [0] * babies + [2] * (children - babies),
         ))
         return f"P{number:04d}"
 
@@ -119,7 +122,8 @@ def write_core_tables(warehouse: Path, tables: CoreTables) -> None:
         first = dates[0]
         for set_number, day in enumerate(dates, start=1):
             la_code = la_codes[set_number - 1]
-            proceedings_id = add_set(day, True, children[set_number - 1], babies[set_number - 1], la_code)
+            ages = None if mother.child_ages is None else mother.child_ages[set_number - 1]
+            proceedings_id = add_set(day, True, children[set_number - 1], babies[set_number - 1], la_code, ages)
             age = None if mother.age_at_first_set is None else mother.age_at_first_set + (day - first).days // 365
             mother_rows.append((
                 mother.key, proceedings_id, day, financial_year(day), set_number,
@@ -144,9 +148,10 @@ def write_core_tables(warehouse: Path, tables: CoreTables) -> None:
         conn.execute("""create or replace table core.proceedings (
             proceedings_id varchar, issue_date date, financial_year varchar, la_code varchar,
             is_s31 boolean, children integer, babies_under_4_weeks integer,
-            legal_refs varchar[], court_case_numbers varchar[], cafcass_case_ids varchar[])""")
+            legal_refs varchar[], court_case_numbers varchar[], cafcass_case_ids varchar[],
+            child_ages_at_issue integer[])""")
         if proceedings:
-            conn.executemany("insert into core.proceedings values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", proceedings)
+            conn.executemany("insert into core.proceedings values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", proceedings)
         conn.execute("""create or replace table core.mother_proceedings (
             person_key varchar, proceedings_id varchar, issue_date date, financial_year varchar,
             set_number integer, is_recurrent boolean, mother_age_at_issue integer, la_code varchar)""")
@@ -169,6 +174,12 @@ def write_core_tables(warehouse: Path, tables: CoreTables) -> None:
         conn.execute("""create or replace table core.service_participants (
             service varchar, participant_id varchar, person_key varchar, role varchar, referral_date date,
             start_date date, end_date date, la_code varchar)""")
+        for mother in tables.mothers:  # a care-leaver record linked to her
+            if mother.care_experienced:
+                conn.execute(
+                    "insert into linkage.person_clusters values ('care_leavers', ?, 'mother', 'la_person_id', ?, ?)",
+                    [f"CL-{mother.key}", f"care_leavers:CL-{mother.key}", mother.key],
+                )
         for review_id, person_key in tables.form_links.items():
             conn.execute(
                 "insert into linkage.person_clusters values ('case_file_review', ?, 'mother', ?, ?, ?)",

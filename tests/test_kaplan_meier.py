@@ -34,8 +34,9 @@ def test_hand_computed_example_to_four_decimal_places():
 
 
 def test_no_return_yet_and_everyone_returned():
+    # 0 returns among 2 followed a year: the exact upper bound 1 - 0.025 ** (1/2) = 0.8419, not 0.
     nobody = return_within_years([2.0, 3.0], [False, False], [1])[0]
-    assert (nobody.probability, nobody.ci_low, nobody.ci_high, nobody.at_risk) == (0.0, 0.0, 0.0, 2)
+    assert (nobody.probability, nobody.ci_low, round(nobody.ci_high, 4), nobody.at_risk) == (0.0, 0.0, 0.8419, 2)
     everyone = return_within_years([0.5, 0.7, 3.0], [True, True, True], [1])[0]
     assert round(everyone.probability, 4) == 0.6667 and everyone.at_risk == 1
     all_returned = return_within_years([0.5, 0.7], [True, True], [1])
@@ -58,3 +59,21 @@ def test_agrees_with_scipy_on_larger_samples_with_ties(seed):
         assert estimate.probability == pytest.approx(1 - fit.sf.evaluate(horizon), abs=1e-9)
         assert estimate.ci_low == pytest.approx(1 - interval.high.evaluate(horizon), abs=1e-9)
         assert estimate.ci_high == pytest.approx(1 - interval.low.evaluate(horizon), abs=1e-9)
+
+
+def test_an_estimate_of_zero_gets_the_exact_upper_bound():
+    """0 returns among 23 mothers followed two years: Clopper-Pearson upper bound 1 - 0.025 ** (1/23)
+    = 1 - exp(ln(0.025) / 23) = 1 - exp(-0.160388) = 0.14819 (a 0-0 interval would claim certainty)."""
+    estimate = return_within_years([2.5] * 23, [False] * 23, [2])[0]
+    assert estimate.probability == 0.0 and estimate.ci_low == 0.0
+    assert round(estimate.ci_high, 5) == 0.14819
+    # At 90%: 1 - 0.05 ** (1/23) = 1 - exp(-0.130249) = 0.12212.
+    assert round(return_within_years([2.5] * 23, [False] * 23, [2], 0.90)[0].ci_high, 5) == 0.12212
+
+
+def test_an_estimate_of_one_gets_the_exact_lower_bound():
+    """Four mothers all return exactly one year after their first set: at one year all four are
+    counted at risk and returned, so the estimate is 1; exact lower bound 0.025 ** (1/4) = 0.39764."""
+    estimate = return_within_years([1.0, 1.0, 1.0, 1.0], [True] * 4, [1])[0]
+    assert estimate.probability == 1.0 and estimate.ci_high == 1.0
+    assert round(estimate.ci_low, 5) == 0.39764

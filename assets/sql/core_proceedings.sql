@@ -30,6 +30,12 @@ select
     max(len(coalesce(children, []))) as children,
     max(len(list_filter(coalesce(children, []), lambda c: date_diff('day', c.dob, set_issue_date) between 0 and 27)))
         as babies_under_4_weeks,
+    -- Each child's age at issue in whole years (no dates of birth), from the source listing most children.
+    arg_max(
+        list_transform(list_filter(coalesce(children, []), lambda c: c.dob is not null),
+                       lambda c: date_part('year', age(set_issue_date::timestamp, c.dob::timestamp))::integer),
+        len(coalesce(children, []))
+    ) as child_ages_at_issue,
     coalesce(list(source_case_ref order by source_case_ref) filter (where source = 'legal'), []) as legal_refs,
     coalesce(list(source_case_ref order by source_case_ref) filter (where source = 'court'), []) as court_case_numbers,
     coalesce(list(source_case_ref order by source_case_ref) filter (where source = 'cafcass'), []) as cafcass_case_ids

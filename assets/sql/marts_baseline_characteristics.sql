@@ -6,7 +6,8 @@
 -- pct is of the cohort. 'reasons children were removed' can hold several reasons per mother, so
 -- its rows do not add up to the cohort (one_value_per_mother is false); every other
 -- characteristic's rows do.
--- Reads the temp view completed_forms (assets/sql/completed_forms.sql).
+-- Reads the temp views completed_forms (assets/sql/completed_forms.sql) and care_experience
+-- (assets/sql/care_experience.sql: the same definition as the return estimates' group).
 with latest_form as (
     select * from completed_forms
     where person_key is not null
@@ -22,7 +23,8 @@ father_at_first_set as (
 ),
 mothers as (
     select
-        m.person_key, coalesce(m.la_code, 'unknown') as first_set_la_code, m.sets, coalesce(m.age_band, 'unknown') as age_band, m.care_experienced,
+        m.person_key, coalesce(m.la_code, 'unknown') as first_set_la_code, m.sets, coalesce(m.age_band, 'unknown') as age_band,
+        m.person_key in (select person_key from care_experience) as care_experienced,
         f.review_id is not null as reviewed,
         f.children_removed_before, f.removal_reasons, f.age_at_first_pregnancy, f.in_care_as_child,
         f.mental_health, f.domestic_abuse, f.learning_disability, f.substance_misuse,
@@ -120,7 +122,8 @@ categories as (
         (3, 'mother''s age at her first set', 'proceedings', true, ['under 20', '20-24', '25-29', '30+', 'unknown']),
         (4, 'father''s age at her first set', 'proceedings', true,
             ['under 20', '20-24', '25-29', '30-39', '40 or over', 'unknown', 'no father recorded']),
-        (5, 'care experienced', 'care-leaver record or case-file form', true, ['yes', 'no record']),
+        (5, 'care experienced', case when getvariable('care_experience_from_forms') then 'care-leaver record or case-file form'
+            else 'care-leaver record' end, true, ['yes', 'no record']),
         (6, 'case file read', 'case-file form', true, ['yes', 'not reviewed']),
         (7, 'children removed before', 'case-file form', true, ['0', '1', '2', '3 or more', 'unknown', 'not reviewed']),
         (8, 'reasons children were removed', 'case-file form', false,

@@ -7,6 +7,9 @@
 --   mothers           distinct mothers with a set issued in the year
 --   recurrent_mothers distinct mothers with a recurrent set issued in the year; in 'all', the
 --                     mothers with two or more sets
+--   year_status       'counted' (a complete year with look_back_years of data before it: in the
+--                     headline recurrent %), 'run-in' (fewer years of earlier data, so recurrence is
+--                     under-counted), 'partial' (the extract ends before the year does); blank in 'all'
 -- 'all' counts each mother once, so mothers per year (or per authority) do not add up to it (a
 -- mother can have sets in several years and authorities); sets and children do. Every authority
 -- has a row for every year, zero where it had no sets. The asset copies the la_code = 'all' rows
@@ -63,7 +66,15 @@ select
     coalesce(m.recurrent_mothers, 0)                                       as recurrent_mothers,
     coalesce(s.children, 0)                                                as children,
     coalesce(s.children_in_recurrent_sets, 0)                              as children_in_recurrent_sets,
-    coalesce(s.babies_under_4_weeks_in_recurrent_sets, 0)                  as babies_under_4_weeks_in_recurrent_sets
+    coalesce(s.babies_under_4_weeks_in_recurrent_sets, 0)                  as babies_under_4_weeks_in_recurrent_sets,
+    case
+        when g.financial_year = 'all' then null
+        when make_date(left(g.financial_year, 4)::integer + 1, 3, 31) > getvariable('extract_end_date') then 'partial'
+        when make_date(left(g.financial_year, 4)::integer, 4, 1)
+            < (select min(issue_date) from core.proceedings where is_s31) + to_years(getvariable('look_back_years'))
+            then 'run-in'
+        else 'counted'
+    end                                                                    as year_status
 from grid g
 left join set_counts s using (la_code, financial_year)
 left join mother_counts m using (la_code, financial_year)

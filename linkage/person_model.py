@@ -37,10 +37,43 @@ class TrainedModel:
     predictions: pa.Table  # node_id_l, node_id_r, match_weight, match_probability, mw_<comparison>
     model_json: str
     sha256: str
-    probability_two_random_records_match: float
+    probability_two_random_records_match: float | None
     blocks_not_trained: list[str]  # training blocks too small to estimate from (see train_and_predict)
     training_seconds: float
     prediction_seconds: float
+    not_trained_because: str | None = None  # set when the role had too little data (see exact_links_only)
+
+
+def exact_links_only(exact_pairs: pa.Table, role: str, nodes: int, reason: str) -> TrainedModel:
+    """What a role gets when it has too little data to train on (no records, one, or fewer exact
+    name + date of birth pairs than the model can learn a match from): no model, and the exact
+    pairs as its only links, at probability 1. Every other node is a person of its own.
+
+    The pairs have the columns a trained model's predictions have, so the clusters, the review
+    queue and anything else reading linkage.<role>_pairs do not need to know."""
+    columns = {"node_id_l": pa.string(), "node_id_r": pa.string(), "match_weight": pa.float64(),
+               "match_probability": pa.float64()}
+    for name in COMPARISON_NAMES:
+        columns |= {f"gamma_{name}": pa.int32(), f"bf_{name}": pa.float64(), f"mw_{name}": pa.float64()}
+    rows = exact_pairs.num_rows
+    predictions = pa.table({
+        name: (exact_pairs[name].cast(kind) if name in ("node_id_l", "node_id_r")
+               else pa.array([1.0] * rows, kind) if name == "match_probability"
+               else pa.nulls(rows, kind))
+        for name, kind in columns.items()
+    })
+    model_json = json.dumps({"role": role, "trained": False, "nodes": nodes, "reason": reason,
+                             "links": "exact forename, surname and date of birth only"}, indent=2, sort_keys=True)
+    return TrainedModel(
+        predictions=predictions.sort_by([("node_id_l", "ascending"), ("node_id_r", "ascending")]),
+        model_json=model_json,
+        sha256=hashlib.sha256(model_json.encode()).hexdigest(),
+        probability_two_random_records_match=None,
+        blocks_not_trained=[],
+        training_seconds=0.0,
+        prediction_seconds=0.0,
+        not_trained_because=reason,
+    )
 
 
 @dataclass(frozen=True)
@@ -124,6 +157,9 @@ def _shared_or_not(sql: Dialect, name: str, description: str, column: str, label
         comparison_description=description,
         comparison_levels=[_missing(sql, column), _shared(sql, column, label), cll.ElseLevel()],
     )
+
+
+COMPARISON_NAMES = ("forename", "surname", "dob", "cafcass_id", "postcode", "partner")
 
 
 def _comparisons(role: str, sql: Dialect) -> list[cl.CustomComparison]:

@@ -18,6 +18,7 @@ from dagster_duckdb import DuckDBResource
 from linkage.clerical_review import DECISIONS_FOLDER, read_decisions, write_review_workbook
 from linkage.graph import connected_components
 from linkage.person_model import BLOCKING_KEY_COLUMNS, exact_links_only, train_and_predict
+from linkage.phonetics import write_name_phonetics
 from linkage.pseudonyms import Pseudonymiser
 from linkage.settings import LinkageConfig, load_name_variants
 from linkage.sql_steps import keep_previous, run_sql_file
@@ -35,6 +36,7 @@ MODEL_FILES = {"mother": "mothers.json", "father": "fathers.json"}
     deps=["linkage_set_members", "staging_care_leavers", "staging_case_file_review"],
     description="Every parent mention in a source case, every care leaver and every trawl form, with name "
     "keys, dates of birth, Cafcass ids and postcode districts; records of one set's mother share a node. "
+    "Also linkage.name_phonetics: the phonetic key (Metaphone) of every name key. "
     "Personal data: data officers only.",
 )
 def linkage_person_records(duckdb: DuckDBResource) -> dg.MaterializeResult:
@@ -46,11 +48,13 @@ def linkage_person_records(duckdb: DuckDBResource) -> dg.MaterializeResult:
             select distinct name_key(name) as name_key, group_number from nicknames order by all""")
         conn.unregister("nicknames")
         run_sql_file(conn, SQL_DIR / "linkage_person_records.sql")
+        phonetic_names = write_name_phonetics(conn)
         counts = conn.execute(
             "select source || ' ' || role, count(*) from linkage.person_records group by all order by 1").fetchall()
     return dg.MaterializeResult(metadata={
         "records": dg.MetadataValue.json(dict(counts)),
         "nickname_groups": len({g for _, g in variants}),
+        "names_phonetically_coded": phonetic_names,
     })
 
 
@@ -124,6 +128,8 @@ def build_role_assets(role: str, upstream: list) -> tuple[dg.AssetsDefinition, d
             run_sql_file(conn, SQL_DIR / "linkage_exact_pairs.sql")
             exact_pairs = conn.sql("select * from exact_pairs").to_arrow_table()
             training_pairs = conn.execute("select pairs from training_pairs").fetchall()[0][0]
+            run_sql_file(conn, SQL_DIR / "linkage_blocking_counts.sql")
+            blocked = dict(conn.execute("select rule, pairs from blocking_counts").fetchall())
         profiled = time.perf_counter() - started
         if training_pairs < settings.min_training_pairs:
             reason = (f"{profiles.num_rows:,} {role} node(s) and {training_pairs:,} pair(s) agreeing exactly on name "
@@ -153,6 +159,9 @@ def build_role_assets(role: str, upstream: list) -> tuple[dg.AssetsDefinition, d
             "model_trained": model.not_trained_because is None,
             "not_trained_because": model.not_trained_because or "",
             "exact_pairs": exact_pairs.num_rows,
+            # Pairs each blocking rule lets through; their sum bounds the pairs the model compares.
+            "blocked_pairs_by_rule": dg.MetadataValue.json(blocked),
+            "blocked_pairs_at_most": sum(blocked.values()),
             "probability_two_random_records_match": (
                 dg.MetadataValue.null() if model.probability_two_random_records_match is None
                 else model.probability_two_random_records_match),

@@ -17,6 +17,7 @@ import duckdb
 from pipelines.warehouse_copies import copy_database, remove_database, swap_in
 from publish.trawl_window import ALL_DATA, TrawlWindow, WindowKind
 from sources.layout import SOURCES
+from sources.synth import DEFAULT_NOISE, NOISE_MODELS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = Path("data")
@@ -191,7 +192,7 @@ def cmd_synth(args) -> int:
     from sources.synth import generate
 
     summary = generate(Path(args.out), mothers=args.mothers, seed=args.seed, authorities=args.authorities,
-                       progress=print)
+                       progress=print, noise=args.noise)
     print(f"Synthetic extracts for {args.mothers:,} mothers written to {args.out} (truth in {args.out}/truth)")
     return 0 if summary else 1
 
@@ -286,6 +287,9 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--out", required=True, help="landing folder to write")
     synth.add_argument("--authorities", type=int, default=1,
                        help="neighbouring authorities whose extracts are written together (default 1)")
+    synth.add_argument("--noise", choices=NOISE_MODELS, default=DEFAULT_NOISE,
+                       help="how details are mistyped: clerical (default: nicknames, spelling slips, day/month "
+                            "swaps) or ocr (read back from paper: errors anywhere, misread digits, swapped names)")
     synth.set_defaults(func=cmd_synth)
 
     purge = commands.add_parser("purge", help="remove personal data past its retention period")

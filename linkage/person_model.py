@@ -57,10 +57,9 @@ def exact_links_only(exact_pairs: pa.Table, role: str, nodes: int, reason: str) 
 
     The pairs have the columns a trained model's predictions have, so the clusters, the review
     queue and anything else reading linkage.<role>_pairs do not need to know."""
-    columns = {"node_id_l": pa.string(), "node_id_r": pa.string(), "match_weight": pa.float64(),
-               "match_probability": pa.float64()}
-    for name in COMPARISON_NAMES:
-        columns |= {f"gamma_{name}": pa.int32(), f"bf_{name}": pa.float64(), f"mw_{name}": pa.float64()}
+    columns = {"match_weight": pa.float64(), "match_probability": pa.float64(), "node_id_l": pa.string(),
+               "node_id_r": pa.string(), **{f"mw_{name}": pa.float64() for name in COMPARISON_NAMES},
+               "match_key": pa.string()}
     rows = exact_pairs.num_rows
     predictions = pa.table({
         name: (exact_pairs[name].cast(kind) if name in ("node_id_l", "node_id_r")

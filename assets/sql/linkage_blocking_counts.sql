@@ -7,7 +7,7 @@ with keys as (
     select 'date of birth with a name or initials' as rule, unnest(dob_name_tokens) as token from person_profiles
     union all select 'names with year and month, or month and day, of birth', unnest(name_birth_month_tokens)
     from person_profiles
-    union all select 'postcode district with the sound of a name', unnest(postcode_sound_tokens) from person_profiles
+    union all select 'postcode district with the sound of a name and the other initial', unnest(postcode_sound_tokens) from person_profiles
     union all select 'date of birth with postcode district', unnest(dob_place_tokens) from person_profiles
     union all select 'Cafcass id', unnest(cafcass_ids) from person_profiles
     union all select 'names with the other parent', unnest(name_partner_tokens) from person_profiles

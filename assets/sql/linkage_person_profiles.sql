@@ -85,9 +85,10 @@ select
     --   or with her initials;
     --   a forename and surname, as written or as they sound, with the year and month, or the
     --   month and day, of birth (one wrong digit in the other part);
-    --   the sound of either name with the postcode district (a wrong date of birth and a
-    --   misspelling of the other name); a date of birth with the postcode district (both
-    --   names misspelt or replaced);
+    --   the sound of either name and the initial of the other with the postcode district (a
+    --   wrong date of birth and a misspelling of the other name; the sound alone with the
+    --   district pairs up thousands of strangers in a big authority); a date of birth with the
+    --   postcode district (both names misspelt or replaced);
     --   a forename and surname with the other parent (no date of birth recorded);
     --   a Cafcass id (the model's rule).
     -- A date of birth alone would pair up every woman born on one day, and names alone every
@@ -113,9 +114,10 @@ select
         as birth_parts,
     list_sort(list_distinct(flatten(list_transform(given_names, lambda f: flatten(list_transform(family_names, lambda s:
         list_transform(birth_parts, lambda part: f || '|' || s || '|' || part))))))) as name_birth_month_tokens,
-    list_sort(list_distinct(flatten(list_transform(postcodes, lambda pc:
-        list_transform(list_distinct(list_concat(forename_phonetics, surname_phonetics)), lambda p: pc || '|~' || p)))))
-        as postcode_sound_tokens,
+    list_sort(list_distinct(flatten(list_transform(postcodes, lambda pc: list_concat(
+        flatten(list_transform(forename_phonetics, lambda p: list_transform(surnames, lambda s: pc || '|f~' || p || '|' || s[1]))),
+        flatten(list_transform(surname_phonetics, lambda p: list_transform(forenames, lambda f: pc || '|s~' || p || '|' || f[1])))
+    ))))) as postcode_sound_tokens,
     list_sort(list_distinct(flatten(list_transform(forenames, lambda f: flatten(list_transform(surnames, lambda s:
         list_transform(partner_tokens, lambda p: f || '|' || s || '|' || p))))))) as name_partner_tokens
 from profiles;

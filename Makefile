@@ -18,9 +18,10 @@ setup: $(STAMP)
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock requirements-bench.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet -r requirements.lock
+	$(VENV)/bin/python -m pip install --quiet --no-deps -r requirements-bench.lock
 	$(VENV)/bin/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)

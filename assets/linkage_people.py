@@ -17,7 +17,8 @@ from dagster_duckdb import DuckDBResource
 
 from linkage.clerical_review import DECISIONS_FOLDER, read_decisions, write_review_workbook
 from linkage.graph import connected_components
-from linkage.person_model import BLOCKING_KEY_COLUMNS, train_and_predict
+from linkage.person_model import BLOCKING_KEY_COLUMNS, exact_links_only, train_and_predict
+from linkage.phonetics import write_name_phonetics
 from linkage.pseudonyms import Pseudonymiser
 from linkage.settings import LinkageConfig, load_name_variants
 from linkage.sql_steps import keep_previous, run_sql_file
@@ -37,6 +38,7 @@ MODEL_FILES = {"mother": "mothers.json", "father": "fathers.json"}
     description="Every parent mention in a source case, every care leaver, trawl form, service participant and "
     "parent of a pre-proceedings case, with name keys, dates of birth, Cafcass ids and postcode districts; "
     "records of one set's mother share a node. "
+    "Also linkage.name_phonetics: the phonetic key (Metaphone) of every name key. "
     "Personal data: data officers only.",
 )
 def linkage_person_records(duckdb: DuckDBResource) -> dg.MaterializeResult:
@@ -48,11 +50,13 @@ def linkage_person_records(duckdb: DuckDBResource) -> dg.MaterializeResult:
             select distinct name_key(name) as name_key, group_number from nicknames order by all""")
         conn.unregister("nicknames")
         run_sql_file(conn, SQL_DIR / "linkage_person_records.sql")
+        phonetic_names = write_name_phonetics(conn)
         counts = conn.execute(
             "select source || ' ' || role, count(*) from linkage.person_records group by all order by 1").fetchall()
     return dg.MaterializeResult(metadata={
         "records": dg.MetadataValue.json(dict(counts)),
         "nickname_groups": len({g for _, g in variants}),
+        "names_phonetically_coded": phonetic_names,
     })
 
 
@@ -123,10 +127,23 @@ def build_role_assets(role: str, upstream: list) -> tuple[dg.AssetsDefinition, d
             conn.execute(f"create or replace table linkage.{role}_profiles as "
                          f"select * exclude ({', '.join(BLOCKING_KEY_COLUMNS)}) from person_profiles")
             profiles = conn.sql("select * from person_profiles order by node_id").to_arrow_table()
+            run_sql_file(conn, SQL_DIR / "linkage_exact_pairs.sql")
+            exact_pairs = conn.sql("select * from exact_pairs").to_arrow_table()
+            training_pairs = conn.execute("select pairs from training_pairs").fetchall()[0][0]
+            run_sql_file(conn, SQL_DIR / "linkage_blocking_counts.sql")
+            blocked = dict(conn.execute("select rule, pairs from blocking_counts").fetchall())
         profiled = time.perf_counter() - started
-        context.log.info(f"{role}s: {profiles.num_rows:,} profiles built in {profiled:.1f}s; training and scoring "
-                         f"pairs on {settings.engine.name}")
-        model = train_and_predict(profiles, role, settings)
+        if training_pairs < settings.min_training_pairs:
+            reason = (f"{profiles.num_rows:,} {role} node(s) and {training_pairs:,} pair(s) agreeing exactly on name "
+                      f"and date of birth, fewer than min_training_pairs ({settings.min_training_pairs})")
+            context.log.warning(f"{role}s: model not trained ({reason}); exact name + date of birth matches are "
+                                f"the only links ({exact_pairs.num_rows:,} pairs), every other {role} is a person "
+                                "of their own")
+            model = exact_links_only(exact_pairs, role, profiles.num_rows, reason)
+        else:
+            context.log.info(f"{role}s: {profiles.num_rows:,} profiles built in {profiled:.1f}s; training and "
+                             f"scoring pairs on {settings.engine.name}")
+            model = train_and_predict(profiles, role, settings)
         for block in model.blocks_not_trained:
             context.log.warning(f"{role}s: too few pairs with the {block} to learn from; the model keeps the "
                                 "other training block's estimates for what that block would have estimated")
@@ -141,7 +158,15 @@ def build_role_assets(role: str, upstream: list) -> tuple[dg.AssetsDefinition, d
             "model_sha256": model.sha256,
             "nodes": profiles.num_rows,
             "pairs_scored": model.predictions.num_rows,
-            "probability_two_random_records_match": model.probability_two_random_records_match,
+            "model_trained": model.not_trained_because is None,
+            "not_trained_because": model.not_trained_because or "",
+            "exact_pairs": exact_pairs.num_rows,
+            # Pairs each blocking rule lets through; their sum bounds the pairs the model compares.
+            "blocked_pairs_by_rule": dg.MetadataValue.json(blocked),
+            "blocked_pairs_at_most": sum(blocked.values()),
+            "probability_two_random_records_match": (
+                dg.MetadataValue.null() if model.probability_two_random_records_match is None
+                else model.probability_two_random_records_match),
             "training_blocks_not_trained": dg.MetadataValue.json(model.blocks_not_trained),
             "seconds": dg.MetadataValue.json({"profiles": round(profiled, 2),
                                               "training": round(model.training_seconds, 2),

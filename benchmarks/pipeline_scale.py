@@ -126,6 +126,7 @@ def child(size: int, out: Path, linkage_config: Path | None) -> None:
         record["mother_profiles_seconds"] = pairs["seconds"].value["profiles"]
         sensitivity = result.asset_materializations_for_node("marts_linkage_sensitivity")[0].metadata
         record["sensitivity_seconds_per_variant"] = sensitivity["seconds_per_variant"].value
+        record["mother_blocked_pairs_at_most"] = pairs["blocked_pairs_at_most"].value
         with duckdb.connect(str(warehouse), read_only=True) as conn:
             raw_tables = [name for (name,) in conn.execute(
                 "select table_name from duckdb_tables() where schema_name = 'raw' and table_name <> 'files'").fetchall()]
@@ -174,7 +175,7 @@ def table(records: list[dict]) -> tuple[list[str], list[list[str]]]:
     header = (["mothers", "rows read", "total s", "s per 1k mothers"] + [f"{STAGE_TITLES[s]} s" for s in STAGES]
               + ["peak GB", "rows/s", "synth s", "mother records", "trawl mother linkage s", "plain Splink s",
                  "linkage/plain", "of which profiles s", "without profiles/plain", "plain Splink peak GB",
-                 "sensitivity s per clustering"])
+                 "sensitivity s per clustering", "mother pairs blocked (at most)"])
     rows = []
     for r in records:
         stages = r["stages"]
@@ -194,7 +195,8 @@ def table(records: list[dict]) -> tuple[list[str], list[list[str]]]:
                        if plain else "-",
                        f"{r['plain_splink_peak_gb']:.2f}" if plain else "-",
                        ", ".join(f"{name} {seconds:.1f}"
-                                 for name, seconds in r.get("sensitivity_seconds_per_variant", {}).items()) or "-"])
+                                 for name, seconds in r.get("sensitivity_seconds_per_variant", {}).items()) or "-",
+                       f"{r.get('mother_blocked_pairs_at_most', 0):,}"])
     return header, rows
 
 
@@ -279,7 +281,9 @@ def main() -> None:
              "reading records one by one, does not do; without profiles/plain leaves it out. Linkage sensitivity = "
              "`marts_linkage_sensitivity` (each other clustering of the mother pairs with its person keys, core "
              "tables and marts; seconds per clustering from its metadata) + its published copy: the time the "
-             "linkage ranges add.", "",
+             "linkage ranges add. Mother pairs "
+             "blocked (at most) is the sum over trawl's blocking rules of the pairs each lets through (the "
+             "`blocked_pairs_by_rule` metadata of `linkage_mother_pairs`), a bound on the pairs compared.", "",
              "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     args.results.write_text("\n".join(lines) + "\n")

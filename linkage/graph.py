@@ -26,11 +26,15 @@ def connected_components(
     breaks are rebuilt here, in memory."""
     nodes = conn.sql(nodes_sql).to_arrow_table()
     edges = conn.sql(edges_sql).to_arrow_table()
-    with splink_session(engine) as session:
-        clusters = session.to_arrow(cluster_pairwise_predictions_at_threshold(
-            nodes, edges.select(["node_id_l", "node_id_r"]), session.db_api,
-            "node_id", "node_id_l", "node_id_r",
-        )).select(["node_id", "cluster_id"])
+    if edges.num_rows == 0:
+        # No links (a role with no records, or nobody who repeats): every node is its own group.
+        clusters = pa.table({"node_id": nodes["node_id"], "cluster_id": nodes["node_id"]})
+    else:
+        with splink_session(engine) as session:
+            clusters = session.to_arrow(cluster_pairwise_predictions_at_threshold(
+                nodes, edges.select(["node_id_l", "node_id_r"]), session.db_api,
+                "node_id", "node_id_l", "node_id_r",
+            )).select(["node_id", "cluster_id"])
     if cannot_link_sql is not None:
         with duckdb.connect() as session:
             session.register("clusters", clusters)

@@ -1,23 +1,29 @@
 """The Splink model that says whether two profiles (linkage.<role>_profiles) are one person.
 
 A profile holds lists (every spelling, date of birth, Cafcass id... its records give), so each
-comparison asks whether the two lists share a value, or nearly do. Names count for more when
-they are uncommon and agree through nicknames and former surnames; dates of birth agree through
-day/month swaps. Beyond names and date of birth the model weighs Cafcass person ids (strong,
-though a woman can carry two), postcode districts and the other parent in her sets.
+comparison asks whether the two lists share a value, or nearly do. The levels are the mistakes
+clerks make: a name misspelt anywhere (one keying slip, a near spelling, the same sound), a known
+nickname, forename and surname in each other's boxes, parts of double-barrelled names and former
+surnames, a date of birth with day and month swapped, one digit wrong or the year one out.
+Agreeing on an uncommon name counts for more than on a common one (term frequency, in bands).
+Beyond names and date of birth the model weighs Cafcass person ids (strong, though a woman can
+carry two), postcode districts and the other parent in her sets.
 
 Training follows Splink's guidance and is deterministic: the prior from exact matches with an
 assumed recall, u from a seeded random sample, m by expectation maximisation on two blocks (same
-date of birth; same forename and surname), each estimating what the other block holds fixed.
+date of birth; same forename and surname), each estimating what the other block holds fixed;
+then the prior once more from the trained model's own expected number of matches.
 """
 
 import hashlib
 import json
 import logging
+import math
 import time
 from dataclasses import dataclass
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
@@ -28,8 +34,8 @@ from linkage.settings import LinkageSettings
 
 PARAMETERS = {"m_probability", "u_probability", "probability_two_random_records_match"}
 # Columns of a profile used only to choose which pairs to score (see _settings), not compared.
-BLOCKING_KEY_COLUMNS = ("given_names", "birth_parts", "dob_forename_tokens", "dob_surname_tokens",
-                        "name_birth_month_tokens", "name_partner_tokens")
+BLOCKING_KEY_COLUMNS = ("given_names", "family_names", "birth_parts", "dob_name_tokens", "name_birth_month_tokens",
+                        "postcode_sound_tokens", "dob_place_tokens", "name_partner_tokens")
 
 
 @dataclass(frozen=True)
@@ -37,10 +43,42 @@ class TrainedModel:
     predictions: pa.Table  # node_id_l, node_id_r, match_weight, match_probability, mw_<comparison>
     model_json: str
     sha256: str
-    probability_two_random_records_match: float
+    probability_two_random_records_match: float | None
     blocks_not_trained: list[str]  # training blocks too small to estimate from (see train_and_predict)
     training_seconds: float
     prediction_seconds: float
+    not_trained_because: str | None = None  # set when the role had too little data (see exact_links_only)
+
+
+def exact_links_only(exact_pairs: pa.Table, role: str, nodes: int, reason: str) -> TrainedModel:
+    """What a role gets when it has too little data to train on (no records, one, or fewer exact
+    name + date of birth pairs than the model can learn a match from): no model, and the exact
+    pairs as its only links, at probability 1. Every other node is a person of its own.
+
+    The pairs have the columns a trained model's predictions have, so the clusters, the review
+    queue and anything else reading linkage.<role>_pairs do not need to know."""
+    columns = {"match_weight": pa.float64(), "match_probability": pa.float64(), "node_id_l": pa.string(),
+               "node_id_r": pa.string(), **{f"mw_{name}": pa.float64() for name in COMPARISON_NAMES},
+               "match_key": pa.string()}
+    rows = exact_pairs.num_rows
+    predictions = pa.table({
+        name: (exact_pairs[name].cast(kind) if name in ("node_id_l", "node_id_r")
+               else pa.array([1.0] * rows, kind) if name == "match_probability"
+               else pa.nulls(rows, kind))
+        for name, kind in columns.items()
+    })
+    model_json = json.dumps({"role": role, "trained": False, "nodes": nodes, "reason": reason,
+                             "links": "exact forename, surname and date of birth only"}, indent=2, sort_keys=True)
+    return TrainedModel(
+        predictions=predictions.sort_by([("node_id_l", "ascending"), ("node_id_r", "ascending")]),
+        model_json=model_json,
+        sha256=hashlib.sha256(model_json.encode()).hexdigest(),
+        probability_two_random_records_match=None,
+        blocks_not_trained=[],
+        training_seconds=0.0,
+        prediction_seconds=0.0,
+        not_trained_because=reason,
+    )
 
 
 @dataclass(frozen=True)
@@ -88,10 +126,11 @@ def training_blocks(sql: Dialect) -> dict[str, str]:
     }
 
 
-def _closest(sql: Dialect, column: str, distance: str, aggregate: str) -> str:
-    """The closest pair across the two lists: `distance` (in a and b) over every pair, and its
+def _closest(sql: Dialect, column: str, distance: str, aggregate: str, right_column: str | None = None) -> str:
+    """The closest pair across the two lists (`column` on the left record, `right_column`, by
+    default the same, on the right): `distance` (in a and b) over every pair, and its
     `aggregate` (list_max for a similarity, list_min for an edit count)."""
-    inner = sql.each(f"{column}_r", "b", distance)
+    inner = sql.each(f"{right_column or column}_r", "b", distance)
     return f"{aggregate}({sql.each(f'{column}_l', 'a', f'{aggregate}({inner})')})"
 
 
@@ -126,18 +165,51 @@ def _shared_or_not(sql: Dialect, name: str, description: str, column: str, label
     )
 
 
+COMPARISON_NAMES = ("forename", "surname", "dob", "cafcass_id", "postcode", "partner")
+
+
+def _in_the_other_box(sql: Dialect, column: str, other_column: str, label: str) -> cll.CustomLevel:
+    """The left record's `column` (say its forename) is, or nearly is, the right record's
+    `other_column` (its surname): the names written in each other's boxes, often with a slip.
+    One way only, so a single name written in the wrong box counts once: the forename
+    comparison sees the left forename cross over, the surname comparison the left surname, and
+    a full swap both."""
+    # (The size test also tells Splink the level reads other_column: it does not look inside lambdas.)
+    return cll.CustomLevel(
+        f"{sql.size}({other_column}_r) > 0 and "
+        f"{_closest(sql, column, f'{sql.jaro_winkler}(a, b)', sql.list_max, right_column=other_column)} >= 0.88",
+        label)
+
+
+def _one_edit(sql: Dialect, column: str, label: str) -> cll.CustomLevel:
+    """One letter dropped, added, changed or two swapped (Damerau-Levenshtein 1), anywhere in the
+    name: Jaro-Winkler misses slips in a short name or in its first letter."""
+    return cll.CustomLevel(f"{_closest(sql, column, 'damerau_levenshtein(a, b)', sql.list_min)} <= 1", label)
+
+
+def _year_off_by_one(sql: Dialect) -> cll.CustomLevel:
+    """Same day and month, the year one out (1989 keyed as 1990 changes two digits)."""
+    distance = ("case when month(a) = month(b) and day(a) = day(b) then abs(year(a) - year(b)) else 99 end")
+    return cll.CustomLevel(f"{_closest(sql, 'dobs', distance, sql.list_min)} = 1",
+                           "date of birth with the year one out")
+
+
 def _comparisons(role: str, sql: Dialect) -> list[cl.CustomComparison]:
     partner = "the father in her sets" if role == "mother" else "the woman who is mother in his sets"
     return [
         cl.CustomComparison(
             output_column_name="forename",
-            comparison_description="Forenames: the same, a known variant (nickname), or a near spelling",
+            comparison_description="Forenames (and middle names): the same, a known variant (nickname), swapped "
+                                   "with the surname, a near spelling, or the same sound",
             comparison_levels=[
                 _missing(sql, "forenames"),
                 _shared(sql, "uncommon_forenames", "same uncommon forename (under 1 in 100 records)"),
                 _shared(sql, "forenames", "same forename"),
                 _shared(sql, "forename_groups", "forename variant (nickname table)"),
+                _in_the_other_box(sql, "forenames", "surnames", "forename written as the other's surname"),
+                _one_edit(sql, "forenames", "forename one keying slip apart"),
                 cll.CustomLevel(f"{_best_similarity(sql, 'forenames')} >= 0.88", "forename spelt nearly the same"),
+                _shared(sql, "forename_phonetics", "forename sounds the same (Metaphone)"),
                 cll.ElseLevel(),
             ],
         ),
@@ -146,25 +218,40 @@ def _comparisons(role: str, sql: Dialect) -> list[cl.CustomComparison]:
             comparison_description="Surnames, including parts of double-barrelled names and former surnames",
             comparison_levels=[
                 _missing(sql, "surnames"),
+                _shared(sql, "uncommon_surnames", "same uncommon surname (under 1 in 200 records)"),
                 _shared(sql, "surnames", "same surname (or former surname)"),
+                _in_the_other_box(sql, "surnames", "forenames", "surname written as the other's forename"),
+                _one_edit(sql, "surnames", "surname one keying slip apart"),
                 cll.CustomLevel(f"{_best_similarity(sql, 'surnames')} >= 0.9", "surname spelt nearly the same"),
+                _shared(sql, "surname_phonetics", "surname sounds the same (Metaphone)"),
                 cll.ElseLevel(),
             ],
         ),
         cl.CustomComparison(
             output_column_name="dob",
-            comparison_description="Date of birth: the same, day and month swapped, or one keying slip apart",
+            comparison_description="Date of birth: the same, day and month swapped, one digit wrong anywhere "
+                                   "(a year off by ten too), or the year off by one",
             comparison_levels=[
                 _missing(sql, "dobs"),
                 _shared(sql, "dobs", "same date of birth"),
                 _shared(sql, "dob_tokens", "date of birth with day and month swapped"),
                 cll.CustomLevel(f"{_fewest_keying_slips(sql, 'dobs')} <= 1", "date of birth one keying slip apart"),
+                _year_off_by_one(sql),
                 cll.ElseLevel(),
             ],
         ),
         _shared_or_not(sql, "cafcass_id", "Cafcass person ids: shared, or both known and none shared",
                        "cafcass_ids", "shared Cafcass person id"),
-        _shared_or_not(sql, "postcode", "Postcode districts", "postcodes", "shared postcode district"),
+        cl.CustomComparison(
+            output_column_name="postcode",
+            comparison_description="Postcode districts: shared, or one keying slip apart (FY2 for FY20)",
+            comparison_levels=[
+                _missing(sql, "postcodes"),
+                _shared(sql, "postcodes", "shared postcode district"),
+                _one_edit(sql, "postcodes", "postcode district one keying slip apart"),
+                cll.ElseLevel(),
+            ],
+        ),
         _shared_or_not(sql, "partner", f"The other parent: {partner}", "partner_tokens", f"same {partner}"),
     ]
 
@@ -176,9 +263,10 @@ def _settings(role: str, sql: Dialect) -> SettingsCreator:
         comparisons=_comparisons(role, sql),
         # The keys are built in linkage_person_profiles.sql, which says why these and not others.
         blocking_rules_to_generate_predictions=[
-            block_on("dob_forename_tokens", arrays_to_explode=["dob_forename_tokens"]),
-            block_on("dob_surname_tokens", arrays_to_explode=["dob_surname_tokens"]),
+            block_on("dob_name_tokens", arrays_to_explode=["dob_name_tokens"]),
             block_on("name_birth_month_tokens", arrays_to_explode=["name_birth_month_tokens"]),
+            block_on("postcode_sound_tokens", arrays_to_explode=["postcode_sound_tokens"]),
+            block_on("dob_place_tokens", arrays_to_explode=["dob_place_tokens"]),
             block_on("cafcass_ids", arrays_to_explode=["cafcass_ids"]),
             block_on("name_partner_tokens", arrays_to_explode=["name_partner_tokens"]),
         ],
@@ -225,11 +313,13 @@ def train_and_predict(profiles: pa.Table, role: str, settings: LinkageSettings) 
                 not_trained.append(name)
         model = _rounded(trainer.misc.save_model_to_json())
         trained = time.perf_counter()
+        lowest = min(role_settings.review_low, role_settings.match_threshold)
         predictor = Linker(profiles_table, model, log_level=logging.WARNING)
+        # Scored down to PRIOR_HEADROOM_BITS below the review band, so the prior can rise.
         predictions = predictor.inference.predict(
-            threshold_match_probability=min(role_settings.review_low, role_settings.match_threshold)
-        )
+            threshold_match_weight=_weight(lowest) - PRIOR_HEADROOM_BITS)
         scored = session.to_arrow(predictions)
+    model, scored = _with_prior_from_predictions(model, scored, profiles.num_rows, lowest)
     scored = scored.sort_by([("node_id_l", "ascending"), ("node_id_r", "ascending")])
     model_json = json.dumps(model, indent=2, sort_keys=True)
     return TrainedModel(
@@ -241,6 +331,38 @@ def train_and_predict(profiles: pa.Table, role: str, settings: LinkageSettings) 
         training_seconds=trained - started,
         prediction_seconds=time.perf_counter() - trained,
     )
+
+
+PRIOR_HEADROOM_BITS = 4.0  # the prior may move by up to 16 times from its first estimate
+
+
+def _weight(probability: float) -> float:
+    return math.log2(probability / (1 - probability))
+
+
+def _with_prior_from_predictions(model: dict, scored: pa.Table, nodes: int, lowest: float) -> tuple[dict, pa.Table]:
+    """The prior re-estimated once from the trained model's own predictions: the expected number
+    of matches (the sum of the probabilities of the pairs at or above the review band) over all
+    pairs. The first estimate assumes exact name + date of birth finds deterministic_rules_recall
+    of the matches, which depends on how messy the records are (about 0.56 on `trawl synth`, 0.3
+    to 0.4 on FEBRL); the model's own count does not. A new prior moves every pair's match weight
+    by the same amount, so the scores are what the saved model (with the new prior) gives; pairs
+    then below `lowest` are dropped."""
+    pairs = nodes * (nodes - 1) / 2
+    confident = pc.greater_equal(scored["match_probability"], lowest)
+    expected = pc.sum(pc.filter(scored["match_probability"], confident)).as_py() or 0.0
+    before = model["probability_two_random_records_match"]
+    if not pairs or expected <= 0:
+        return model, pc.filter(scored, confident)
+    shift = max(-PRIOR_HEADROOM_BITS, min(PRIOR_HEADROOM_BITS, _weight(min(expected / pairs, 0.5)) - _weight(before)))
+    after = float(f"{1 / (1 + 2 ** -(_weight(before) + shift)):.10g}")
+    shift = _weight(after) - _weight(before)
+    weight = pc.add(scored["match_weight"], shift)
+    probability = pc.divide(1.0, pc.add(1.0, pc.power(2.0, pc.negate(weight))))
+    scored = scored.set_column(scored.schema.get_field_index("match_weight"), "match_weight", weight)
+    scored = scored.set_column(scored.schema.get_field_index("match_probability"), "match_probability", probability)
+    return {**model, "probability_two_random_records_match": after}, pc.filter(
+        scored, pc.greater_equal(scored["match_probability"], lowest))
 
 
 def _rounded(model: dict) -> dict:

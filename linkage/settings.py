@@ -31,6 +31,7 @@ class LinkageSettings:
     u_max_pairs: int
     em_max_pairs: int
     deterministic_rules_recall: float
+    min_training_pairs: int
     review_max_pairs: int
     engine: EngineSettings = EngineSettings()
 
@@ -62,6 +63,7 @@ def load_settings(path: Path = LINKAGE_CONFIG) -> LinkageSettings:
         u_max_pairs=int(config["training"]["u_max_pairs"]),
         em_max_pairs=int(config["training"]["em_max_pairs"]),
         deterministic_rules_recall=float(config["training"]["deterministic_rules_recall"]),
+        min_training_pairs=int(config["training"].get("min_training_pairs", 10)),
         review_max_pairs=int(config["review"]["max_pairs"]),
         engine=engine_settings(config.get("engine")),
     )

@@ -21,6 +21,7 @@ from pipelines.warehouse_copies import (WarehouseBusy, building_copy, copy_datab
                                         warehouse_lock)
 from publish.trawl_window import ALL_DATA, TrawlWindow, WindowKind
 from sources.layout import SOURCES
+from sources.synth import DEFAULT_NOISE, NOISE_MODELS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = Path("data")
@@ -240,7 +241,7 @@ def cmd_synth(args) -> int:
     from sources.synth import generate
 
     summary = generate(Path(args.out), mothers=args.mothers, seed=args.seed, authorities=args.authorities,
-                       progress=print, services=args.service)
+                       progress=print, services=args.service, noise=args.noise)
     print(f"Synthetic extracts for {args.mothers:,} mothers written to {args.out} (truth in {args.out}/truth)")
     return 0 if summary else 1
 
@@ -341,6 +342,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a recurrent-care service: from START it enrols SHARE of the mothers whose set has just "
                             "ended and prevents EFFECT of their returns (e.g. 'Positive Choices:2019-04-01:0.3:0.4'); "
                             "may be repeated; writes service_participants/ and truth of who was enrolled")
+    synth.add_argument("--noise", choices=NOISE_MODELS, default=DEFAULT_NOISE,
+                       help="how details are mistyped: clerical (default: nicknames, spelling slips, day/month "
+                            "swaps) or ocr (read back from paper: errors anywhere, misread digits, swapped names)")
     synth.set_defaults(func=cmd_synth)
 
     purge = commands.add_parser("purge", help="remove personal data past its retention period")

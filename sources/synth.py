@@ -198,6 +198,25 @@ DOB_MISSING_RATE = {"legal": 0.06, "court": 0.12, "cafcass": 0.05, "care_leavers
                     "case_file_review": 0.03, "service_participants": 0.01, "pre_proceedings": 0.04}
 FATHER_DOB_MISSING_FACTOR = 1.5
 CHILD_DOB_MISSING_RATE = 0.01
+# The second noise model (`trawl synth --noise ocr`), written apart from the one above so that
+# linkage is not judged only on the slips it was built beside: records read from scanned paper
+# and keyed in again, with character errors anywhere in a name (the first letter too), misread
+# digits in dates, forename and surname in each other's boxes and forenames left blank; no
+# nicknames, surname variants or day/month swaps.
+NOISE_MODELS = ("clerical", "ocr")
+DEFAULT_NOISE = "clerical"
+OCR_NAME_ERROR_RATE = 0.07  # per name field: one character error (a second at 15% of those)
+OCR_NAMES_SWAPPED_RATE = 0.02
+OCR_FORENAME_BLANK_RATE = 0.03
+OCR_DOB_DIGIT_RATE = 0.04  # one digit of the date of birth misread, anywhere
+OCR_DOB_YEAR_OFF_BY_ONE_RATE = 0.01
+# Characters a scanner or a tired eye reads as others.
+OCR_CONFUSIONS = {"rn": "m", "m": "rn", "cl": "d", "d": "cl", "li": "h", "h": "li", "w": "vv", "e": "c",
+                  "c": "e", "o": "a", "a": "o", "i": "l", "l": "i", "u": "v", "n": "u", "b": "h", "t": "f"}
+OCR_DIGIT_CONFUSIONS = {"0": "86", "1": "74", "2": "7", "3": "85", "4": "19", "5": "63", "6": "50", "7": "12",
+                        "8": "036", "9": "04"}
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
 # Forms keyed in by hand from paper have more slips than system extracts.
 UNREADABLE_ROW_RATE = {"legal": 0.004, "court": 0.004, "cafcass": 0.003, "care_leavers": 0.004,
                        "case_file_review": 0.02, "service_participants": 0.01, "pre_proceedings": 0.004}
@@ -588,6 +607,7 @@ class _People:
     def __init__(self):
         self._parts: list[tuple] = []
         self.size = 0
+        self.noise = DEFAULT_NOISE  # how their details are written (see _Clerk)
 
     def add(self, kind: str, female, forename, middle, surname, dob) -> np.ndarray:
         n = len(forename)
@@ -1228,6 +1248,8 @@ class _Clerk:
 
     def write(self, person: int, surname: int | None = None, role: str = "mother") -> _Written:
         """`surname` is the surname at the time (a mother's changes between sets); default birth."""
+        if self._people.noise == "ocr":
+            return self._write_ocr(person, surname, role)
         people, u = self._people, self._u
         child = role == "child"
         care = CHILD_NAME_NOISE_FACTOR if child else 1.0
@@ -1244,6 +1266,87 @@ class _Clerk:
             missing = self._dob_missing * (FATHER_DOB_MISSING_FACTOR if role == "father" else 1.0)
         dob = _written_dob(people.dob[person], missing, u, noise)
         return _Written(forename, middle, written_surname, dob, noise)
+
+    def _write_ocr(self, person: int, surname: int | None, role: str) -> _Written:
+        """The second noise model (NOISE_MODELS): details read back from paper."""
+        people, u = self._people, self._u
+        care = CHILD_NAME_NOISE_FACTOR if role == "child" else 1.0
+        noise: list[str] = []
+        forename = _ocr_name(FORENAMES[people.forename[person]], OCR_NAME_ERROR_RATE * care, u, noise, "forename")
+        written_surname = _ocr_name(SURNAMES[people.surname[person] if surname is None else surname],
+                                    OCR_NAME_ERROR_RATE * care, u, noise, "surname")
+        if u() < OCR_NAMES_SWAPPED_RATE * care:
+            forename, written_surname = written_surname, forename
+            noise.append("names_swapped")
+        if u() < OCR_FORENAME_BLANK_RATE * care:
+            forename = ""
+            noise.append("forename_blank")
+        middle = FORENAMES[people.middle[person]] if people.middle[person] >= 0 else ""
+        if role == "child":
+            missing = CHILD_DOB_MISSING_RATE
+        else:
+            missing = self._dob_missing * (FATHER_DOB_MISSING_FACTOR if role == "father" else 1.0)
+        dob = people.dob[person]
+        if u() < missing:
+            noise.append("dob_missing")
+            dob = None
+        elif u() < OCR_DOB_DIGIT_RATE * care:
+            dob = _ocr_dob_digit(dob, u, noise)
+        elif u() < OCR_DOB_YEAR_OFF_BY_ONE_RATE * care:
+            day = date.fromordinal(dob)
+            try:
+                dob = day.replace(year=day.year + u.pick((-1, 1))).toordinal()
+                noise.append("dob_year_off_by_one")
+            except ValueError:  # 29 February
+                pass
+        return _Written(forename, middle, written_surname, dob, noise)
+
+
+def _ocr_error(name: str, u: _Uniforms) -> str:
+    """One character misread or mis-keyed anywhere in the name, the first letter included."""
+    i = u.integer(0, len(name) - 1)
+    kind = u.integer(0, 3)
+    lower = name.lower()
+    if kind == 0:
+        for seen in (lower[i:i + 2], lower[i]):
+            if seen in OCR_CONFUSIONS:
+                read = OCR_CONFUSIONS[seen]
+                read = read.capitalize() if name[i].isupper() else read
+                return name[:i] + read + name[i + len(seen):]
+    if kind == 1 and len(name) > 2:
+        return name[:i] + name[i + 1:]
+    if kind == 2:
+        return name[:i] + u.pick(_LETTERS) + name[i:]
+    letter = u.pick(_LETTERS)
+    return name[:i] + (letter.upper() if name[i].isupper() else letter) + name[i + 1:]
+
+
+def _ocr_name(name: str, rate: float, u: _Uniforms, noise: list[str], field_name: str) -> str:
+    if name and u() < rate:
+        read = _ocr_error(name, u)
+        if u() < 0.15:
+            read = _ocr_error(read, u)
+        if read != name:
+            noise.append(f"{field_name}_misread")
+            return read
+    return name
+
+
+def _ocr_dob_digit(dob: int, u: _Uniforms, noise: list[str]) -> int:
+    """One digit of YYYYMMDD misread, anywhere, as long as the result is still a date (a clerk
+    would have queried 31/02) in a plausible century."""
+    digits = date.fromordinal(dob).strftime("%Y%m%d")
+    for _ in range(8):
+        i = u.integer(0, 7)
+        read = digits[:i] + u.pick(OCR_DIGIT_CONFUSIONS[digits[i]]) + digits[i + 1:]
+        try:
+            day = date(int(read[:4]), int(read[4:6]), int(read[6:]))
+        except ValueError:
+            continue
+        if 1930 <= day.year <= 2025:
+            noise.append("dob_digit_misread")
+            return day.toordinal()
+    return dob
 
 
 def _mistype_case_number(number: str, u: _Uniforms) -> str:
@@ -2067,7 +2170,7 @@ def _population_figures(population: _Population) -> dict:
 
 def generate(out_dir: Path, mothers: int, seed: int = 1,
              progress: Callable[[str], None] | None = None, authorities: int = 1,
-             services: Sequence[ServiceSpec] = ()) -> dict:
+             services: Sequence[ServiceSpec] = (), noise: str = DEFAULT_NOISE) -> dict:
     """Write <out_dir>/{legal,court,cafcass,care_leavers,case_file_review}/... extracts and
     <out_dir>/truth/...; return the summary dict (also written to truth/summary.json).
 
@@ -2075,8 +2178,13 @@ def generate(out_dir: Path, mothers: int, seed: int = 1,
     region, such as a combined authority), with some mothers moving between them.
     `services` adds recurrent-care services with a known effect (ServiceSpec) and their
     participant lists in service_participants/; without one, that folder is not written.
-    Byte-identical for the same (mothers, seed, authorities, services). Files of the same names are overwritten.
+    `noise` is how people's details are written: "clerical" (the default: nicknames, spelling
+    slips after the first letter, day/month swaps...) or "ocr" (read back from paper: character
+    errors anywhere, misread date digits, names in each other's boxes, blank forenames).
+    Byte-identical for the same (mothers, seed, authorities, services, noise). Files of the same names are overwritten.
     """
+    if noise not in NOISE_MODELS:
+        raise ValueError(f"noise must be one of {', '.join(NOISE_MODELS)}")
     if mothers < 1:
         raise ValueError("mothers must be at least 1")
     if not 1 <= authorities <= MAX_AUTHORITIES:
@@ -2086,6 +2194,7 @@ def generate(out_dir: Path, mothers: int, seed: int = 1,
     if len({service.name for service in services}) < len(services):
         raise ValueError("each --service needs its own name")
     population = _simulate(mothers, seed, authorities, services)
+    population.people.noise = noise
     report("mothers simulated")
     truth_dir = out_dir / "truth"
     truth = _Truth(truth_dir)
@@ -2119,6 +2228,7 @@ def generate(out_dir: Path, mothers: int, seed: int = 1,
         "authorities_in_region": authorities,
         **({"services": [{"name": s.name, "start": s.start.isoformat(), "share": s.share, "effect": s.effect}
                          for s in services]} if services else {}),
+        "noise_model": noise,
         **_population_figures(population),
         "sources": sources,
         "files": files,

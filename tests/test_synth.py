@@ -345,3 +345,22 @@ def test_pre_proceedings_truth_counts_each_parents_earlier_sets(landing, summary
     fathers = [p for p in parents if p["role"] == "father"]
     assert any(int(f["true_earlier_sets"]) > 0 for f in fathers)
     assert {r["stage"] for r in all_rows(landing, "pre_proceedings")} >= {"PLO", "Pre-birth"}
+
+
+def test_ocr_noise_model_writes_other_mistakes(landing, summary, tmp_path):
+    """`--noise ocr` writes the same people and sets with other mistakes: names misread anywhere,
+    date digits misread, names swapped, forenames blank; no nicknames or day/month swaps."""
+    ocr = synth.generate(tmp_path / "ocr", 400, seed=1, noise="ocr")
+    clerical = synth.generate(tmp_path / "clerical", 400, seed=1)
+    assert ocr["noise_model"] == "ocr" and summary["noise_model"] == "clerical"
+    labels = {label for source in ocr["sources"].values() for label in source["noise"]}
+    assert {"forename_misread", "surname_misread", "names_swapped", "forename_blank", "dob_digit_misread",
+            "dob_year_off_by_one"} <= labels
+    assert not labels & {"forename_variant", "surname_variant", "dob_day_month_swapped", "forename_typo"}
+    # The same population and sets, written differently.
+    assert (tmp_path / "ocr" / "truth" / "proceedings.csv").read_bytes() == \
+        (tmp_path / "clerical" / "truth" / "proceedings.csv").read_bytes()
+    assert file_hashes(tmp_path / "ocr")["legal/" + sorted(p.name for p in (tmp_path / "ocr" / "legal").iterdir())[0]] \
+        != file_hashes(tmp_path / "clerical")["legal/" + sorted(p.name for p in (tmp_path / "clerical" / "legal").iterdir())[0]]
+    with pytest.raises(ValueError, match="noise must be one of"):
+        synth.generate(tmp_path / "bad", 10, noise="shouting")

@@ -15,9 +15,15 @@ with records as (
       on v.name_key = r.forename_key
     where r.linked_as = getvariable('role')
 ),
+-- How common each name is, as a share of records: agreeing on a rare name says more than on
+-- 'Sarah' or 'Smith' (a term-frequency adjustment in bands, which works on lists of names).
 forename_shares as (
-    select forename_key, count(*) / sum(count(*)) over () as share
-    from records where forename_key is not null group by forename_key
+    select name_key, count(*) / (select count(*) from records where len(forename_keys) > 0) as share
+    from (select unnest(forename_keys) as name_key from records) group by name_key
+),
+surname_shares as (
+    select name_key, count(*) / (select count(*) from records where len(surname_keys) > 0) as share
+    from (select unnest(surname_keys) as name_key from records) group by name_key
 ),
 nodes as (
     select
@@ -25,46 +31,93 @@ nodes as (
         min(case when source = 'care_leavers' then 2 when source = 'case_file_review' then 3
                  when is_s31 then 0 else 1 end) as node_rank,
         min(event_date) as first_event_date,
-        coalesce(list_sort(list_distinct(list(forename_key) filter (where forename_key is not null))), []) as forenames,
-        -- Forenames fewer than 1 in 100 records carry: agreeing on one says more than on 'Sarah'.
-        coalesce(list_sort(list_distinct(list(forename_key) filter (where share < 0.01))), []) as uncommon_forenames,
+        coalesce(list_sort(list_distinct(flatten(list(forename_keys)))), []) as forenames,
         coalesce(list_sort(list_distinct(flatten(list(forename_groups)))), []) as forename_groups,
-        -- Forenames and their nickname groups ('#12'), for blocking keys.
-        coalesce(list_sort(list_distinct(list_concat(
-            list(forename_key) filter (where forename_key is not null),
-            flatten(list(list_transform(forename_groups, lambda g: '#' || g)))))), []) as given_names,
         coalesce(list_sort(list_distinct(flatten(list(surname_keys)))), []) as surnames,
         coalesce(list_sort(list_distinct(list(dob) filter (where dob is not null))), []) as dobs,
         coalesce(list_sort(list_distinct(list(cafcass_person_id) filter (where cafcass_person_id is not null))), []) as cafcass_ids,
         coalesce(list_sort(list_distinct(list(postcode_district) filter (where postcode_district is not null))), []) as postcodes
         -- (A list aggregate over no values is NULL: coalesced to [] so 'not recorded' reads as such.)
     from records
-    left join forename_shares using (forename_key)
     group by node_id
+),
+node_names as (
+    select node_id, unnest(forenames) as name_key, 'forename' as kind from nodes
+    union all
+    select node_id, unnest(surnames), 'surname' from nodes
+),
+name_facts as (
+    select
+        n.node_id,
+        -- Forenames fewer than 1 in 100 records carry, surnames fewer than 1 in 200.
+        list_sort(list_distinct(list(n.name_key) filter (where n.kind = 'forename' and f.share < 0.01)))
+            as uncommon_forenames,
+        list_sort(list_distinct(list(n.name_key) filter (where n.kind = 'surname' and s.share < 0.005)))
+            as uncommon_surnames,
+        list_sort(list_distinct(list(p.phonetic_key) filter (where n.kind = 'forename' and p.phonetic_key is not null)))
+            as forename_phonetics,
+        list_sort(list_distinct(list(p.phonetic_key) filter (where n.kind = 'surname' and p.phonetic_key is not null)))
+            as surname_phonetics
+    from node_names n
+    left join forename_shares f on n.kind = 'forename' and f.name_key = n.name_key
+    left join surname_shares s on n.kind = 'surname' and s.name_key = n.name_key
+    left join linkage.name_phonetics p on p.name_key = n.name_key
+    group by n.node_id
+),
+profiles as (
+    select
+        n.*,
+        coalesce(f.uncommon_forenames, []) as uncommon_forenames,
+        coalesce(f.uncommon_surnames, []) as uncommon_surnames,
+        coalesce(f.forename_phonetics, []) as forename_phonetics,
+        coalesce(f.surname_phonetics, []) as surname_phonetics,
+        coalesce(p.tokens, []) as partner_tokens
+    from nodes n
+    left join name_facts f using (node_id)
+    left join partner_tokens p using (node_id)
 )
 select
-    n.*,
-    coalesce(p.tokens, []) as partner_tokens,
-    -- Blocking keys. Pairs are scored only if they share one: a date of birth (either way round)
-    -- with a forename (or its nickname group) or with a surname; a forename and surname with the
-    -- year and month, or the month and day, of birth (a slip in the other part); a forename and
-    -- surname with the other parent (which finds her where no date of birth was recorded); and a
-    -- Cafcass id (the model's rule). A date of birth alone would pair up every woman born on one
-    -- day, and names alone every Sarah Smith: nearly all of them strangers, and at 200,000
-    -- mothers millions of pairs.
+    *,
+    -- Blocking keys. Pairs are scored only if they share one, and no key needs any one field to
+    -- be right, so a mistyped date of birth or a misspelt name alone never hides a match:
+    --   a date of birth (either way round) with any name or name sound, forename or surname
+    --   (which also finds her when her forename and surname were written the wrong way round),
+    --   or with her initials;
+    --   a forename and surname, as written or as they sound, with the year and month, or the
+    --   month and day, of birth (one wrong digit in the other part);
+    --   the sound of either name and the initial of the other with the postcode district (a
+    --   wrong date of birth and a misspelling of the other name; the sound alone with the
+    --   district pairs up thousands of strangers in a big authority); a date of birth with the
+    --   postcode district (both names misspelt or replaced);
+    --   a forename and surname with the other parent (no date of birth recorded);
+    --   a Cafcass id (the model's rule).
+    -- A date of birth alone would pair up every woman born on one day, and names alone every
+    -- Sarah Smith: nearly all of them strangers, and at 200,000 mothers millions of pairs.
     list_sort(list_distinct(list_concat(
         list_transform(dobs, lambda d: strftime(d, '%Y-%m-%d')),
         list_filter(list_transform(dobs, lambda d: strftime(dob_swapped(d), '%Y-%m-%d')), lambda d: d is not null)
     ))) as dob_tokens,
+    -- Forenames with their nickname groups ('#12') and sounds ('~KRN'); surnames with sounds.
+    list_sort(list_distinct(list_concat(forenames, list_transform(forename_groups, lambda g: '#' || g),
+        list_transform(forename_phonetics, lambda p: '~' || p)))) as given_names,
+    list_sort(list_distinct(list_concat(surnames, list_transform(surname_phonetics, lambda p: '~' || p))))
+        as family_names,
+    -- (and the initials of her forename and surname, in either order: both names misspelt)
+    list_sort(list_distinct(flatten(list_transform(dob_tokens, lambda d: list_concat(
+        list_transform(list_concat(given_names, family_names), lambda name: d || '|' || name),
+        flatten(list_transform(forenames, lambda f: list_transform(surnames, lambda s:
+            d || '|' || list_aggregate(list_sort([f[1], s[1]]), 'string_agg', ''))))))))) as dob_name_tokens,
+    -- A date of birth with the postcode district: her names replaced or both misspelt.
     list_sort(list_distinct(flatten(list_transform(dob_tokens, lambda d:
-        list_transform(given_names, lambda f: d || '|' || f))))) as dob_forename_tokens,
-    list_sort(list_distinct(flatten(list_transform(dob_tokens, lambda d:
-        list_transform(surnames, lambda s: d || '|' || s))))) as dob_surname_tokens,
+        list_transform(postcodes, lambda pc: d || '|' || pc))))) as dob_place_tokens,
     list_distinct(flatten(list_transform(dobs, lambda d: [strftime(d, 'ym %Y-%m'), strftime(d, 'md %m-%d')])))
         as birth_parts,
-    list_sort(list_distinct(flatten(list_transform(given_names, lambda f: flatten(list_transform(surnames, lambda s:
+    list_sort(list_distinct(flatten(list_transform(given_names, lambda f: flatten(list_transform(family_names, lambda s:
         list_transform(birth_parts, lambda part: f || '|' || s || '|' || part))))))) as name_birth_month_tokens,
+    list_sort(list_distinct(flatten(list_transform(postcodes, lambda pc: list_concat(
+        flatten(list_transform(forename_phonetics, lambda p: list_transform(surnames, lambda s: pc || '|f~' || p || '|' || s[1]))),
+        flatten(list_transform(surname_phonetics, lambda p: list_transform(forenames, lambda f: pc || '|s~' || p || '|' || f[1])))
+    ))))) as postcode_sound_tokens,
     list_sort(list_distinct(flatten(list_transform(forenames, lambda f: flatten(list_transform(surnames, lambda s:
         list_transform(partner_tokens, lambda p: f || '|' || s || '|' || p))))))) as name_partner_tokens
-from nodes n
-left join partner_tokens p using (node_id);
+from profiles;

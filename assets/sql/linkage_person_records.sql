@@ -141,6 +141,14 @@ select
         list_transform(regexp_split_to_array(coalesce(surname, ''), '[\s\-]+'), lambda part: name_key(part)),
         list_transform(regexp_split_to_array(coalesce(former_surname, ''), '[\s\-]+'), lambda part: name_key(part))
     ]), lambda s: s is not null and length(s) > 1))) as surname_keys,
+    -- Every given name she may be known by: the first (forename_key) and each word of the
+    -- forename field, so "Mary-Jane" or "Mary Jane" is also Mary and Jane (a middle name written
+    -- into the forename, or a double-barrelled forename cut short in another source).
+    list_sort(list_distinct(list_filter(list_concat(
+        [forename_key],
+        list_filter(list_transform(regexp_split_to_array(coalesce(forename, ''), '[\s\-]+'),
+                                   lambda part: name_key(part)), lambda part: length(part) > 1)
+    ), lambda s: s is not null))) as forename_keys,
     dob, sex, postcode_district, cafcass_person_id, in_care_as_child, form_person_key,
     -- Which people are linked with which: care leavers (women, or sex not recorded) with mothers.
     case when source = 'care_leavers' then case when coalesce(sex, 'F') <> 'M' then 'mother' end else role end

@@ -29,7 +29,7 @@ from linkage.settings import LINKAGE_CONFIG, LinkageConfig, LinkageSettings
 
 SCRATCH_CATALOG = "linkage_variant"
 # Schemas whose tables a variant can read; the tables it rebuilds start empty instead.
-READ_SCHEMAS = ("linkage", "core", "marts")
+READ_SCHEMAS = ("staging", "linkage", "core", "marts")
 # Largest value of DuckDB's 64-bit hash, to turn a hash into a number in [0, 1].
 HASH_MAX = 2.0 ** 64 - 1
 

@@ -1923,8 +1923,9 @@ class _Newcomers:
     """People in no other record (pre-proceedings parents new to the authority), in the shape
     _Clerk reads; true ids `N...`."""
 
-    def __init__(self):
+    def __init__(self, noise: str):
         self.female, self.forename, self.middle, self.surname, self.dob, self.true_id = [], [], [], [], [], []
+        self.noise = noise  # written with the same noise model as everyone else
 
     def add(self, rng, female: bool, dob: int) -> int:
         pool = "woman" if female else "man"
@@ -1945,7 +1946,7 @@ def _write_pre_proceedings(population: _Population, writer: _SourceWriter, truth
     rng = _rng(seed, "pre_proceedings")
     u = _Uniforms(rng)
     clerk = _Clerk(people, u, "pre_proceedings")
-    newcomers = _Newcomers()
+    newcomers = _Newcomers(people.noise)
     new_clerk = _Clerk(newcomers, u, "pre_proceedings")
     first_day, last_day = (day.toordinal() for day in PRE_PROCEEDINGS_PERIOD)
 

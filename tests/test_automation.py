@@ -63,16 +63,17 @@ def test_a_new_pre_proceedings_file_starts_a_run(landing, warehouse):
     sensor = build_definitions(landing, warehouse).resolve_sensor_def("landing_folder_sensor")
     cursor = None
 
-    def tick():
-        nonlocal cursor
-        result = sensor.evaluate_tick(
-            dg.build_sensor_context(cursor=cursor, resources={"landing": LandingFolder(path=str(landing))}))
-        cursor = result.cursor
-        return [request.run_key for request in result.run_requests or []]
+    with dg.instance_for_test() as instance:
+        def tick():
+            nonlocal cursor
+            result = sensor.evaluate_tick(dg.build_sensor_context(
+                cursor=cursor, instance=instance, resources={"landing": LandingFolder(path=str(landing))}))
+            cursor = result.cursor
+            return [request.run_key for request in result.run_requests or []]
 
-    write_source(landing, "legal", "legal.csv", [dict(legal_ref="L1", issue_date="2020-01-01")])
-    assert tick() == [] and len(tick()) == 1 and tick() == []
-    write_source(landing, "pre_proceedings", "plo_cases.csv",
-                 [dict(pre_proceedings_ref="PP1", start_date="2025-01-06", stage="PLO")])
-    assert tick() == [] and len(tick()) == 1              # landed and settled: one run
-    assert tick() == []
+        write_source(landing, "legal", "legal.csv", [dict(legal_ref="L1", issue_date="2020-01-01")])
+        assert tick() == [] and len(tick()) == 1 and tick() == []
+        write_source(landing, "pre_proceedings", "plo_cases.csv",
+                     [dict(pre_proceedings_ref="PP1", start_date="2025-01-06", stage="PLO")])
+        assert tick() == [] and len(tick()) == 1              # landed and settled: one run
+        assert tick() == []

@@ -167,7 +167,9 @@ def test_published_estimates_hidden_with_their_counts(landing, warehouse, tmp_pa
              learning_disability="yes" if n < 2 else "no")
         for n, (key, row) in enumerate(sorted(listed.items()))])
     assert materialize_sources(landing, warehouse, ["case_file_review"]).success
-    assert materialize_outputs(warehouse, outputs, ["marts_baseline_characteristics", "marts_published_baseline_characteristics"]).success
+    assert materialize_outputs(warehouse, outputs, [
+        "marts_prevalence_by_year", "marts_published_prevalence_by_year",
+        "marts_baseline_characteristics", "marts_published_baseline_characteristics"]).success
     published = dict(query(warehouse, """
         select value, estimated_pct from marts.published_baseline_characteristics
         where cohort = 'all mothers' and characteristic = 'learning disability'"""))

@@ -32,11 +32,17 @@ def first_run(tmp_path_factory):
 
 def _true_person(warehouse: Path, landing: Path) -> dict[str, str]:
     """Each node's true person (the one most of its records are), from the truth files."""
-    truth = landing / "truth" / "person_records.csv"
+    truth, pre_proceedings = landing / "truth" / "person_records.csv", landing / "truth" / "pre_proceedings.csv"
     return dict(query(warehouse, f"""
         select c.node_id, mode(t.true_person_id)
         from linkage.person_clusters c
-        join read_csv('{truth}', all_varchar = true) t using (source, source_case_ref, person_ref)
+        join (
+            select source, source_case_ref, person_ref, true_person_id
+            from read_csv('{truth}', all_varchar = true)
+            union all
+            select 'pre_proceedings', pre_proceedings_ref, role, true_person_id
+            from read_csv('{pre_proceedings}', all_varchar = true)
+        ) t using (source, source_case_ref, person_ref)
         group by c.node_id"""))
 
 

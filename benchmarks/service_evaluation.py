@@ -49,7 +49,7 @@ def one_run(out: Path, mothers: int, seed: int, effect: float, share: float, sta
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         row = conn.execute(
             "select participants, linked_to_earlier_sets, follow_up_years, observed_returns, expected_returns, "
-            "ratio, ratio_ci_low, ratio_ci_high from marts.service_outcomes where service = ?", [SERVICE]).fetchone()
+            "expected_returns_se, ratio, ratio_ci_low, ratio_ci_high from marts.service_outcomes where service = ?", [SERVICE]).fetchone()
     with open(landing / "truth" / "service_enrolments.csv", encoding="utf-8") as handle:
         enrolled = list(csv.DictReader(handle))
     with open(landing / "truth" / "proceedings.csv", encoding="utf-8") as handle:
@@ -58,11 +58,11 @@ def one_run(out: Path, mothers: int, seed: int, effect: float, share: float, sta
     start_of = {r["true_person_id"]: r["start_date"] for r in enrolled}
     seen = sum(1 for _, mother, issued in sets if mother in start_of and issued > start_of[mother])
     prevented = sum(int(r["sets_prevented"]) for r in enrolled)
-    keys = ("participants", "linked", "follow_up_years", "observed", "expected", "ratio", "low", "high")
+    keys = ("participants", "linked", "follow_up_years", "observed", "expected", "expected_se", "ratio", "low", "high")
     return {
         "seed": seed, "effect": effect, "enrolled": len(enrolled), **dict(zip(keys, row)),
         "true_ratio": seen / (seen + prevented) if seen + prevented else None, "seconds": seconds,
-        "contains": row[6] <= 1 - effect <= row[7],
+        "contains": row[7] <= 1 - effect <= row[8],
     }
 
 
@@ -113,7 +113,7 @@ def truth_only_run(out: Path, mothers: int, seed: int, effect: float, share: flo
     return {
         "seed": seed, "effect": effect, "enrolled": len(enrolled), "participants": int(row["participants"]),
         "linked": int(row["linked_to_earlier_sets"]), "follow_up_years": row["follow_up_years"], "observed": seen,
-        "expected": row["expected_returns"], "ratio": row["ratio"], "low": row["ratio_ci_low"],
+        "expected": row["expected_returns"], "expected_se": row["expected_returns_se"], "ratio": row["ratio"], "low": row["ratio_ci_low"],
         "high": row["ratio_ci_high"], "true_ratio": seen / (seen + prevented) if seen + prevented else None,
         "seconds": 0.0, "contains": row["ratio_ci_low"] <= 1 - effect <= row["ratio_ci_high"],
     }
@@ -142,11 +142,11 @@ def main(argv=None) -> int:
     print(f"\n{args.mothers:,} mothers; service from {args.start} enrols {args.share:.0%} of mothers whose set has "
           f"just ended{'; on the truth files (no pipeline, no linkage)' if args.truth_only else ''}\n")
     print("| effect | seed | enrolled (truth) | participants | linked to earlier sets | years followed | observed | "
-          "expected | ratio (95% interval) | truth: seen / (seen + prevented) | interval contains 1 - effect |")
+          "expected (standard error) | ratio (95% interval) | truth: seen / (seen + prevented) | interval contains 1 - effect |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         print(f"| {r['effect']:.0%} | {r['seed']} | {r['enrolled']:,} | {r['participants']:,} | {r['linked']:,} | "
-              f"{r['follow_up_years']:,.0f} | {r['observed']:,} | {r['expected']:,.1f} | "
+              f"{r['follow_up_years']:,.0f} | {r['observed']:,} | {r['expected']:,.1f} ({r['expected_se']:.1f}) | "
               f"{r['ratio']:.3f} ({r['low']:.3f} to {r['high']:.3f}) | {r['true_ratio']:.3f} | "
               f"{'yes' if r['contains'] else 'NO'} |")
     return 0 if all(r["contains"] for r in results) else 1

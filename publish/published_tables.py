@@ -388,7 +388,8 @@ PUBLISHED_TABLES: dict[str, PublishedTable] = {
             counts=SERVICE_COUNTS,
             # What rests on a few women's follow-up or returns is hidden with that count.
             rates={
-                **{column: ("linked_to_earlier_sets",) for column in ("follow_up_years", "expected_returns")},
+                **{column: ("linked_to_earlier_sets",)
+                   for column in ("follow_up_years", "expected_returns", "expected_returns_se")},
                 **{column: ("observed_returns", "linked_to_earlier_sets") for column in (
                     "ratio", "ratio_ci_low", "ratio_ci_high", "sets_avoided", "sets_avoided_ci_low",
                     "sets_avoided_ci_high", "one_off_saving", "children_not_removed", "annual_saving",

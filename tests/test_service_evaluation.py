@@ -1,13 +1,15 @@
 """Is the service working? The whole trawl on synthetic data with two services of known effect:
 one prevents 40% of returns, one prevents none. A small version of benchmarks/service_evaluation.py."""
 
+import math
+
 import dagster as dg
 import openpyxl
 import pandas as pd
 import pytest
 from conftest import query
 
-from assets.service_evaluation import poisson_interval, reference_rates
+from assets.service_evaluation import poisson_interval, ratio_interval, reference_rates, service_outcomes
 from pipelines.cli import main, run_trawl
 from publish.service_settings import load_service_settings
 from publish.settings import OutputSettingsError
@@ -59,9 +61,20 @@ def test_savings_recomputed_by_hand_from_the_published_table(service_run):
         assert float(row.annual_saving) == pytest.approx(avoided * row.children_per_set * care, abs=1)
         assert float(row.saving_until_18) == pytest.approx(float(row.annual_saving) * row.years_in_care_until_18, abs=1)
         assert float(row.ratio) == pytest.approx(int(row.observed_returns) / float(row.expected_returns), abs=0.001)
-        low, high = poisson_interval(int(row.observed_returns), settings.confidence_level)
-        assert float(row.ratio_ci_low) == pytest.approx(low / float(row.expected_returns), abs=0.001)
-        assert float(row.ratio_ci_high) == pytest.approx(high / float(row.expected_returns), abs=0.001)
+        # The interval: exact Poisson limits of the returns seen, and the expected count's normal
+        # limits on the log scale, their distances added in quadrature.
+        observed, expected = int(row.observed_returns), float(row.expected_returns)
+        low, high = poisson_interval(observed, settings.confidence_level)
+        spread = 1.959964 * float(row.expected_returns_se) / expected
+        ratio = observed / expected
+        assert float(row.ratio_ci_low) == pytest.approx(
+            ratio * math.exp(-math.sqrt(math.log(observed / low) ** 2 + spread ** 2)), abs=0.001)
+        assert float(row.ratio_ci_high) == pytest.approx(
+            ratio * math.exp(math.sqrt(math.log(high / observed) ** 2 + spread ** 2)), abs=0.001)
+        assert float(row.sets_avoided_ci_low) == pytest.approx(
+            avoided - math.sqrt((high - observed) ** 2 + (expected - expected * math.exp(-spread)) ** 2), abs=0.01)
+        assert float(row.sets_avoided_ci_high) == pytest.approx(
+            avoided + math.sqrt((observed - low) ** 2 + (expected * math.exp(spread) - expected) ** 2), abs=0.01)
         # No service cost in the config: no net saving, no saving per pound.
         assert row.net_saving is None and row.saving_per_pound is None
     assert 0 < published.loc[0, "children_per_set"] < 5 and 0 < published.loc[0, "years_in_care_until_18"] <= 18
@@ -102,6 +115,42 @@ def test_expected_rate_leaves_out_participants_after_the_service_starts():
     assert reference_rates(pieces, participants, "before_service")[("band_number",)]["rate"].iloc[0] == 0
     assert reference_rates(pieces, participants.iloc[:0], "both")[("band_number",)]["rate"].iloc[0] == pytest.approx(
         1 / (4 * 365 / 365.25), rel=1e-3)
+
+
+def test_expected_count_carries_the_reference_rates_sampling_error():
+    day = pd.Timestamp
+    year = (day("2019-01-01") - day("2018-01-01")).days / 365.25
+    # Four mothers give a year each of reference time, two of them with a return; the participant's
+    # half year before her start date counts too. She is then followed for two years at that rate.
+    pieces = pd.DataFrame({
+        "person_key": ["a", "b", "c", "d", "p"], "age_band": ["20-24"] * 5, "care_experienced": [False] * 5,
+        "earlier_sets": [1] * 5, "band_number": [1] * 5,
+        "piece_from": [day("2018-01-01")] * 4 + [day("2018-07-01")],
+        "piece_to": [day("2019-01-01")] * 4 + [day("2021-01-01")],
+        "return_date": [day("2018-06-01"), day("2018-09-01"), pd.NaT, pd.NaT, pd.NaT],
+    })
+    linked = pd.DataFrame({"service": ["Rise"], "person_key": ["p"], "role": ["mother"], "la_code": ["E06000009"],
+                           "start_date": [day("2019-01-01")]})
+    table = service_outcomes(pieces, linked, {"children_per_set": None, "years_in_care_until_age": None},
+                             load_service_settings())
+    row = table[(table["la_code"] == "all") & (table["service"] == "Rise")].iloc[0]
+    reference_years = 4 * year + (day("2019-01-01") - day("2018-07-01")).days / 365.25
+    followed = (day("2021-01-01") - day("2019-01-01")).days / 365.25
+    assert row.expected_returns == pytest.approx(followed * 2 / reference_years, abs=0.005)
+    assert row.expected_returns_se == pytest.approx(followed * math.sqrt(2) / reference_years, abs=0.005)
+    # No return seen: the interval starts at 0 and its top allows for a lower expected count.
+    high = poisson_interval(0, 0.95)[1] / (row.expected_returns * math.exp(-1.959964 * row.expected_returns_se
+                                                                          / row.expected_returns))
+    assert (row.ratio_ci_low, row.ratio_ci_high) == (0, pytest.approx(high, abs=0.001))
+
+
+def test_interval_is_the_exact_poisson_one_when_the_expected_count_is_known():
+    low, high = poisson_interval(10, 0.95)
+    ratio_low, ratio_high, avoided_low, avoided_high = ratio_interval(10, 8.0, 0.0, 0.95)
+    assert (ratio_low, ratio_high) == (pytest.approx(low / 8), pytest.approx(high / 8))
+    assert (avoided_low, avoided_high) == (pytest.approx(8 - high), pytest.approx(8 - low))
+    wider = ratio_interval(10, 8.0, 1.0, 0.95)
+    assert wider[0] < ratio_low and wider[1] > ratio_high
 
 
 def test_poisson_interval_is_exact():

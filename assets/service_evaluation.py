@@ -50,8 +50,8 @@ def ratio_interval(observed: int, expected: float, expected_se: float, confidenc
     """Intervals of observed / expected and of expected - observed (MOVER, Zou and Donner 2008):
     the exact Poisson limits of the observed count and the normal limits of log(expected), each
     distance from its estimate added in quadrature. Treating the expected count as known would
-    leave out the chance in the reference rates, about a third as large as the observed count's
-    at 6,000 mothers (README, "Is the service working?")."""
+    leave out the chance in the reference rates: at 6,000 mothers its standard error is about half
+    the observed count's (README, "Is the service working?")."""
     low, high = poisson_interval(observed, confidence_level)
     spread = norm.ppf(1 - (1 - confidence_level) / 2) * expected_se / expected if expected > 0 else 0.0
     expected_low, expected_high = expected * math.exp(-spread), expected * math.exp(spread)

@@ -437,9 +437,10 @@ def _service_section(outcomes: pd.DataFrame, service: ServiceEvaluationSettings)
         + {"both": "mothers never in a service, and participants before their own start date",
            "non_participants": "mothers never in a service",
            "before_service": "every mother before the first participant started"}[service.reference_period]
-        + " (config/outputs.yaml, service_evaluation → reference_period), and applied to her time. The interval is "
-        "the exact Poisson interval of the returns seen. Mothers the service worked with who are not linked to an "
-        "earlier set are counted but not followed; fathers are not evaluated.</p>"
+        + " (config/outputs.yaml, service_evaluation → reference_period), and applied to her time. The interval "
+        "allows for chance in the returns seen (exact Poisson) and in the local rates the expected number rests "
+        "on (they come from this area's mothers, not a whole country). Mothers the service worked with who are "
+        "not linked to an earlier set are counted but not followed; fathers are not evaluated.</p>"
     )
     caveats = "".join(f"<li><b>{escape(term)}.</b> {escape(text)}</li>" for term, text in SERVICE_CAVEATS)
     return (
@@ -593,8 +594,9 @@ def definitions_and_caveats(settings: OutputSettings) -> list[tuple[str, str]]:
          "headline recurrent % leaves both out."),
         ("Service outcomes", "For the mothers a service works with (linked to an earlier set), returns to "
          "proceedings seen after their start date against those expected at the local rate for mothers like them "
-         "(same age band, care experience, earlier sets and years since the latest set), with an exact Poisson "
-         "interval; sets avoided and savings by the University of Essex method (see the report)."),
+         "(same age band, care experience, earlier sets and years since the latest set), with an interval for "
+         "chance in both counts (exact Poisson for the returns seen); sets avoided and savings by the University "
+         "of Essex method (see the report)."),
         *((f"Service outcomes: {term.lower()}", text) for term, text in SERVICE_CAVEATS),
     ]
 

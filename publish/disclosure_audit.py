@@ -394,11 +394,17 @@ def audit(
 
 
 def audit_system(
-    system: LinearSystem, smallest_count_shown: int, min_width: int | None = None, only_table: str | None = None
+    system: LinearSystem, smallest_count_shown: int, min_width: int | None = None, only_table: str | None = None,
+    known_wide: set | None = None,
 ) -> list[Finding]:
     """The findings on `system`; with `only_table`, only those about that table's cells (a
-    quicker pass, for suppression to iterate on; the other tables' hidden cells are still unknowns)."""
+    quicker pass, for suppression to iterate on; the other tables' hidden cells are still unknowns).
+
+    `known_wide` (updated in place): cells and differences already shown to range at least
+    `min_width` wide, which are not solved again. Hiding more cells only loosens the system, so
+    a range once wide stays wide: suppression passes one set through all its rounds."""
     width_needed = smallest_count_shown if min_width is None else min_width
+    known_wide = set() if known_wide is None else known_wide
     solver = _Solver(system)
     findings = []
 
@@ -407,17 +413,15 @@ def audit_system(
         # would be shown anyway.
         return high - low >= width_needed or high < 1 or low > smallest_count_shown - 1
 
-    for cell in solver.hidden:
-        if only_table is not None and cell[0] != only_table:
+    items = [((cell,), {cell: 1.0}, system.labels[cell]) for cell in solver.hidden]
+    items += [(tuple(terms.items()), terms, what) for terms, what in system.differences]
+    for key, terms, what in items:
+        if key in known_wide or (only_table is not None and all(cell[0] != only_table for cell in terms)):
             continue
-        low, high = solver.bounds({cell: 1.0}, protected)
-        if not protected(low, high):
-            findings.append(Finding(system.labels[cell], low, high, (cell,)))
-    for terms, what in system.differences:
-        if only_table is not None and all(cell[0] != only_table for cell in terms):
-            continue
-        low, high = solver.bounds(terms, protected)
-        if not protected(low, high):
+        low, high = solver.bounds(terms, width_needed, smallest_count_shown)
+        if high - low >= width_needed:
+            known_wide.add(key)
+        elif not protected(low, high):
             findings.append(Finding(what, low, high, tuple(terms)))
     return findings
 
@@ -461,13 +465,15 @@ class _Solver:
         self._cache: dict[tuple, tuple[float, float]] = {}
         self._built: dict[tuple, tuple] = {}
 
-    def bounds(self, terms: Terms, enough: Callable[[float, float], bool] | None = None) -> tuple[float, float]:
+    def bounds(self, terms: Terms, wide: float | None = None, large: float | None = None) -> tuple[float, float]:
         """Smallest and largest value of sum(coefficient * cell) over everything consistent
         with the published tables (the LP relaxation, rounded in to whole numbers).
 
-        With `enough`, stops as soon as the feasible points found so far (every solve gives one)
-        already span a range `enough` accepts: then the range returned is only known to be at
-        least that wide, which is all a pass needs. Most cells pass that way without a solve."""
+        With `wide`, stops as soon as the feasible points found so far (every solve gives one)
+        span at least that much: the true range is then at least as wide, which is all a pass
+        needs, and most cells pass that way without a solve. With `large`, stops after the
+        minimum if it is at least that (known not to be small). Either way the range returned
+        may be narrower than the true one; only those two conclusions may be drawn from it."""
         constant, hidden_terms = 0.0, {}
         for cell, coefficient in terms.items():
             value = self.system.values[cell]
@@ -484,15 +490,13 @@ class _Solver:
         model = self._model(blocks, set(hidden_terms))
         indices = np.array([model.column[i] for i in hidden_terms], dtype=np.int32)
         costs = np.array(list(hidden_terms.values()), dtype=float)
-        if enough is not None:
-            seen = model.seen(indices, costs, constant)
-            if seen is not None and enough(*seen):
-                return seen
+        seen = model.seen(indices, costs, constant)
+        if wide is not None and seen is not None and seen[1] - seen[0] >= wide:
+            return seen
         low = constant + _round_in(model.minimise(indices, costs), up=True)
-        if enough is not None:
-            seen = model.seen(indices, costs, constant)
-            if seen is not None and enough(min(low, seen[0]), seen[1]):
-                return low, seen[1]
+        seen = model.seen(indices, costs, constant)
+        if (wide is not None and seen[1] - low >= wide) or (large is not None and low >= large):
+            return low, seen[1]
         high = constant + _round_in(-model.minimise(indices, -costs), up=False)
         self._cache[key] = (low, high)
         return low, high
@@ -538,6 +542,9 @@ class _Block:
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
         self.highs.setOptionValue("presolve", "off")  # keeps the basis between solves
+        # Only the objective changes between solves, so the last basis stays feasible: primal
+        # simplex goes on from it (about 5 times quicker here than the default dual).
+        self.highs.setOptionValue("simplex_strategy", 4)
         self.highs.passModel(lp)
         self.points = np.zeros((8, len(column)))  # the first `found` rows are feasible points
         self.found = 0

@@ -83,15 +83,19 @@ class PublishedTable:
         baseline count the same mothers)."""
         published = published or {}
         also_hidden: set[Cell] = set() if self.hidden_first is None else self.hidden_first(frame, smallest_count_shown)
+        # Ranges found wide in one round stay wide in the next, as long as every round hides
+        # all that the last one did (so each round's cells hidden are carried into the next).
+        known_wide: set = set()
         for _ in range(MAX_AUDIT_ROUNDS):
             copy = self._suppressed(frame, smallest_count_shown, published, also_hidden)
             if self.name not in disclosure_audit.RELATIONS:
                 return copy
             system = disclosure_audit.build_system({**published, self.name: copy}, whole_data)
             # Rounds on this table's cells first (quicker), then everything once it passes.
-            findings = disclosure_audit.audit_system(system, smallest_count_shown, only_table=self.name)
+            findings = disclosure_audit.audit_system(
+                system, smallest_count_shown, only_table=self.name, known_wide=known_wide)
             if not findings:
-                findings = disclosure_audit.audit_system(system, smallest_count_shown)
+                findings = disclosure_audit.audit_system(system, smallest_count_shown, known_wide=known_wide)
                 if not findings:
                     return copy
             more = _cells_to_hide(findings, system, self.name, frame)
@@ -99,7 +103,8 @@ class PublishedTable:
                 raise DisclosureError(
                     f"{self.title}: {len(findings)} published cell(s) could still be worked out and no "
                     f"cell of this table is left to hide, e.g. {findings[0].what}")
-            also_hidden |= more
+            also_hidden |= more | {(row, column) for column in self.counts
+                                   for row in copy.index[copy[column] == SUPPRESSED]}
         raise DisclosureError(f"{self.title}: still failing the disclosure audit after {MAX_AUDIT_ROUNDS} rounds")
 
     def _suppressed(
@@ -221,20 +226,25 @@ def _return_groups(frame: pd.DataFrame) -> Groups:
 
 
 def _return_years_too_small(frame: pd.DataFrame, smallest_count_shown: int) -> set[Cell]:
-    """In each group (in one authority), from the first year of follow-up in which the returns
-    that year, the returns so far or the mothers at risk are 1 to the threshold minus one, every
-    later year is hidden: cumulative columns give each year's returns by subtraction, and hiding
-    them one at a time takes the audit many rounds."""
+    """In each group (in one authority), the years of follow-up whose returns so far or mothers
+    at risk are 1 to the threshold minus one, and enough years between them that every step in
+    the returns column between two shown years counts 0 or at least the threshold: cumulative
+    columns give each span's returns by subtraction. A small step is merged into the next by
+    hiding the earlier year, so the longest follow-up (the headline) stays shown; hiding a year
+    only merges steps, so what the audit hides later keeps this true."""
     def small(value):
         return pd.notna(value) and 1 <= value < smallest_count_shown
 
     hidden: set[Cell] = set()
     for _, rows in frame.groupby([*(["la_code"] if "la_code" in frame.columns else []), "group_name"]).groups.items():
-        group = frame.loc[rows].sort_values("years")
-        each_year = group["events"].diff().fillna(group["events"])
-        too_small = each_year.map(small) | group["at_risk"].map(small) | group["events"].map(small)
-        from_then = too_small.cumsum() > 0
-        hidden |= {(row, column) for row in group.index[from_then] for column in ("at_risk", "events")}
+        group = frame.loc[rows].sort_values("years", ascending=False)
+        later_shown = None  # returns so far at the next shown year
+        for row, at_risk, events in zip(group.index, group["at_risk"], group["events"]):
+            step_small = later_shown is not None and pd.notna(events) and small(later_shown - events)
+            if small(at_risk) or small(events) or step_small:
+                hidden |= {(row, "at_risk"), (row, "events")}
+            elif pd.notna(events):
+                later_shown = events
     return hidden
 
 

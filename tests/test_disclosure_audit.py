@@ -53,6 +53,28 @@ def test_two_hidden_cells_in_a_total_are_not_enough_when_another_relation_pins_o
                for f in findings)
 
 
+def test_a_small_last_step_hides_the_year_before_not_the_headline():
+    """All mothers of the 2,000-mother demo: 447 returns within 6 years and 448 within 7, so year 7
+    less year 6 is one woman. Hiding year 6 leaves 448 - 443 = 5 returns between the shown years 5
+    and 7, and the 7-year estimate (the headline) stays shown; so does a step of 0."""
+    events = [79, 319, 398, 429, 443, 447, 448]
+    frame = pd.DataFrame({
+        "la_code": "all", "grouping": "all", "group_name": "all", "group_order": 0, "years": range(1, 8),
+        "at_risk": [1849, 1532, 1379, 1268, 1191, 1117, 1029], "events": events,
+        "probability": [0.0408, 0.1676, 0.2112, 0.2295, 0.2382, 0.2408, 0.2416],
+        "ci_low": [0.0329, 0.1515, 0.1935, 0.2111, 0.2194, 0.2219, 0.2226],
+        "ci_high": [0.0506, 0.1851, 0.2304, 0.2493, 0.2583, 0.2611, 0.2618],
+    })
+    published = PUBLISHED_TABLES["return_within_years"].publish(frame, smallest_count_shown=5)
+    assert list(published["events"]) == ["79", "319", "398", "429", "443", SUPPRESSED, "448"]
+    assert list(published["probability"])[-1] == "0.2416"
+    assert audit({"return_within_years": published}, 5) == []
+
+    frame["events"] = [79, 319, 398, 429, 443, 448, 448]  # no return in year 7: nothing to hide
+    published = PUBLISHED_TABLES["return_within_years"].publish(frame, smallest_count_shown=5)
+    assert SUPPRESSED not in list(published["events"])
+
+
 @pytest.fixture(scope="module")
 def demos(tmp_path_factory):
     """Three outputs runs on simulated multi-authority core tables: seed -> published by-authority tables."""
@@ -84,3 +106,5 @@ def test_published_tables_pass_the_audit(demos, seed):
     # And the overall figures a commissioner needs first are still there.
     everyone = tables["prevalence_by_year"].query("la_code == 'all' and financial_year == 'all'").iloc[0]
     assert everyone["sets"] != SUPPRESSED and everyone["recurrent_sets"] != SUPPRESSED
+    returns = tables["return_within_years"].query("la_code == 'all' and group_name == 'all'")
+    assert returns["probability"].iloc[-1] != SUPPRESSED  # the longest follow-up, the report's headline

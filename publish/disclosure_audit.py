@@ -49,6 +49,9 @@ class Finding:
     low: float
     high: float
     cells: tuple[Cell, ...]  # the cells it is made of
+    # Shown cells in the relations that bound it (binding at its smallest and largest value):
+    # hiding one of them is what can widen its range.
+    pinned_by: tuple[Cell, ...] = ()
 
     def __str__(self) -> str:
         return f"{self.what}: can be worked out to lie in {self.low:g}..{self.high:g}"
@@ -422,7 +425,7 @@ def audit_system(
         if high - low >= width_needed:
             known_wide.add(key)
         elif not protected(low, high):
-            findings.append(Finding(what, low, high, tuple(terms)))
+            findings.append(Finding(what, low, high, tuple(terms), solver.pinned_by(terms)))
     return findings
 
 
@@ -442,6 +445,7 @@ class _Solver:
             return i
 
         self.rows: list[tuple[dict[int, float], float, bool]] = []  # (hidden terms, rhs, is equality)
+        self.shown_in_row: list[tuple[Cell, ...]] = []
         for relations, is_equality in ((system.equalities, True), (system.inequalities, False)):
             for terms, rhs in relations:
                 hidden_terms, constant = {}, 0.0
@@ -455,6 +459,7 @@ class _Solver:
                 if not hidden_terms:
                     continue
                 self.rows.append((hidden_terms, rhs - constant, is_equality))
+                self.shown_in_row.append(tuple(cell for cell in terms if system.values[cell] is not None))
                 first, *others = hidden_terms
                 for other in others:
                     parent[find(other)] = find(first)
@@ -501,6 +506,22 @@ class _Solver:
         self._cache[key] = (low, high)
         return low, high
 
+    def pinned_by(self, terms: Terms) -> tuple[Cell, ...]:
+        """The shown cells in the relations binding at the smallest and the largest value of
+        sum(coefficient * cell) (non-zero duals)."""
+        hidden_terms = {self.position[cell]: c for cell, c in terms.items() if self.system.values[cell] is None}
+        if not hidden_terms:
+            return ()
+        model = self._model(tuple(sorted({self.block[i] for i in hidden_terms})), set(hidden_terms))
+        indices = np.array([model.column[i] for i in hidden_terms], dtype=np.int32)
+        costs = np.array(list(hidden_terms.values()), dtype=float)
+        cells: dict[Cell, None] = {}
+        for sign in (1.0, -1.0):
+            model.minimise(indices, sign * costs)
+            for number in model.binding_rows():
+                cells.update(dict.fromkeys(self.shown_in_row[number]))
+        return tuple(cells)
+
     def _model(self, blocks: tuple[int, ...], extra: set[int]):
         """A HiGHS model of some blocks' relations, built once and re-solved for each objective
         (warm-started from the last basis, which is what makes thousands of solves quick)."""
@@ -529,7 +550,7 @@ class _Solver:
         lp.a_matrix_.start_ = matrix.indptr
         lp.a_matrix_.index_ = matrix.indices
         lp.a_matrix_.value_ = matrix.data
-        self._built[blocks] = _Block(column, lp)
+        self._built[blocks] = _Block(column, lp, rows)
         return self._built[blocks]
 
 
@@ -537,8 +558,9 @@ class _Block:
     """One HiGHS model, re-solved for each objective from the last basis (which is what makes
     thousands of solves quick), and the feasible points its solves found."""
 
-    def __init__(self, column: dict[int, int], lp):
+    def __init__(self, column: dict[int, int], lp, rows: list[int]):
         self.column = column
+        self.rows = rows  # the solver's row number of each model row
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
         self.highs.setOptionValue("presolve", "off")  # keeps the basis between solves
@@ -577,6 +599,11 @@ class _Block:
         self.points[self.found] = self.highs.getSolution().col_value
         self.found += 1
         return float(self.highs.getInfo().objective_function_value)
+
+    def binding_rows(self) -> list[int]:
+        """The solver's row numbers of the relations binding at the last solve."""
+        duals = np.asarray(self.highs.getSolution().row_dual)
+        return [self.rows[r] for r in np.flatnonzero(np.abs(duals) > 1e-9)]
 
     def seen(self, indices: np.ndarray, costs: np.ndarray, constant: float) -> tuple[float, float] | None:
         """The range of the expression over the feasible points found so far."""

@@ -132,8 +132,9 @@ def _cells_to_hide(
     findings: list[disclosure_audit.Finding], system: disclosure_audit.LinearSystem, table: str, frame: pd.DataFrame
 ) -> set[Cell]:
     """For each finding, one more cell of `table` to hide: a shown cell of the finding itself if
-    it is a difference of shown cells, else the smallest shown cell in a relation with its
-    hidden cells (then the relations one step further, if that finds none)."""
+    it is a difference of shown cells, else one in the relations that bound it, else the
+    smallest shown cell in a relation with its hidden cells, or with the hidden cells those
+    relations reach, and so on outwards."""
     relations_of: dict = {}
     for terms, _ in (*system.equalities, *system.inequalities):
         for cell in terms:
@@ -144,15 +145,14 @@ def _cells_to_hide(
         return [cell for cell in cells if cell[0] == table and system.values.get(cell) is not None]
 
     for finding in findings:
-        hidden = [cell for cell in finding.cells if system.values.get(cell) is None]
-        if not hidden:
-            candidates = shown_in_table(finding.cells)
-        else:
-            near = {cell for start in hidden for terms in relations_of.get(start, []) for cell in terms}
+        frontier = {cell for cell in finding.cells if system.values.get(cell) is None}
+        candidates = shown_in_table(finding.pinned_by if frontier else finding.cells)
+        reached = set(frontier)
+        while frontier and not candidates:
+            near = {cell for start in frontier for terms in relations_of.get(start, []) for cell in terms} - reached
             candidates = shown_in_table(near)
-            if not candidates:
-                further = {cell for start in near for terms in relations_of.get(start, []) for cell in terms}
-                candidates = shown_in_table(further)
+            reached |= near
+            frontier = {cell for cell in near if system.values.get(cell) is None}
         candidates = sorted(candidates, key=str)
         if not candidates or any(cell in chosen for cell in candidates):
             continue

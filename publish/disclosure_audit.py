@@ -213,7 +213,7 @@ def _returns(system: LinearSystem, frame: pd.DataFrame) -> None:
 
     for la in codes:
         for years in horizons:
-            for grouping in set(groupings) - {ALL}:
+            for grouping in dict.fromkeys(kind for kind in groupings if kind != ALL):
                 members = [group for group, kind in groupings.items() if kind == grouping]
                 for column in RETURN_COUNTS:
                     system.equal(cell(la, ALL, years, column), [cell(la, group, years, column) for group in members])
@@ -313,7 +313,7 @@ def _across_tables(system: LinearSystem, published: Mapping[str, pd.DataFrame], 
     if returns is not None:
         r_rows = _index(returns, "group_name", "years")
         horizons = sorted({int(years) for years in returns["years"]})
-        for la, group in {(la, g) for la, g, _ in r_rows}:
+        for la, group in dict.fromkeys((la, g) for la, g, _ in r_rows):
             if group not in GROUP_IN_BASELINE:
                 continue
             size = b(la, cohorts[0], *GROUP_IN_BASELINE[group])
@@ -398,17 +398,26 @@ def audit(
 
 def audit_system(
     system: LinearSystem, smallest_count_shown: int, min_width: int | None = None, only_table: str | None = None,
-    known_wide: set | None = None,
+    known_wide: dict | None = None, shown_again: set[Cell] = frozenset(),
 ) -> list[Finding]:
     """The findings on `system`; with `only_table`, only those about that table's cells (a
     quicker pass, for suppression to iterate on; the other tables' hidden cells are still unknowns).
 
-    `known_wide` (updated in place): cells and differences already shown to range at least
-    `min_width` wide, which are not solved again. Hiding more cells only loosens the system, so
-    a range once wide stays wide: suppression passes one set through all its rounds."""
+    `known_wide` (updated in place): cells and differences (key -> their cells) already shown
+    to range at least `min_width` wide, which are not solved again. Hiding more cells only
+    loosens the system, so a range once wide stays wide: suppression passes one through all its
+    rounds. A count cell shown again (`shown_again`, hidden when `known_wide` was filled)
+    tightens the relations it is in, so what is connected to them is solved again."""
     width_needed = smallest_count_shown if min_width is None else min_width
-    known_wide = set() if known_wide is None else known_wide
+    known_wide = {} if known_wide is None else known_wide
     solver = _Solver(system)
+    if shown_again:
+        tightened = {solver.block[next(iter(hidden_terms))] for (hidden_terms, _, _), shown
+                     in zip(solver.rows, solver.shown_in_row) if not shown_again.isdisjoint(shown)}
+        for key, cells in list(known_wide.items()):
+            if any(cell in shown_again or (cell in solver.position and solver.block[solver.position[cell]] in tightened)
+                   for cell in cells):
+                del known_wide[key]
     findings = []
 
     def protected(low, high):
@@ -423,7 +432,7 @@ def audit_system(
             continue
         low, high = solver.bounds(terms, width_needed, smallest_count_shown)
         if high - low >= width_needed:
-            known_wide.add(key)
+            known_wide[key] = tuple(terms)
         elif not protected(low, high):
             findings.append(Finding(what, low, high, tuple(terms), solver.pinned_by(terms)))
     return findings

@@ -83,17 +83,22 @@ class PublishedTable:
         baseline count the same mothers)."""
         published = published or {}
         also_hidden: set[Cell] = set() if self.hidden_first is None else self.hidden_first(frame, smallest_count_shown)
-        # Ranges found wide in one round stay wide in the next, as long as every round hides
-        # all that the last one did (so each round's cells hidden are carried into the next).
-        known_wide: set = set()
+        # Ranges found wide in one round stay wide in the next, except near a cell the next
+        # shows again (a new hidden cell can make an earlier secondary cell unneeded).
+        known_wide: dict = {}
+        hidden_before: set = set()
+        groups = self._groups(frame)  # the same every round
         for _ in range(MAX_AUDIT_ROUNDS):
-            copy = self._suppressed(frame, smallest_count_shown, published, also_hidden)
+            copy = self._suppressed(frame, smallest_count_shown, published, also_hidden, groups)
             if self.name not in disclosure_audit.RELATIONS:
                 return copy
+            # A rate is hidden with its counts, so a rate shown again comes with a count shown again.
+            hidden = {(self.name, row, column) for column in self.counts for row in copy.index[copy[column] == SUPPRESSED]}
+            shown_again, hidden_before = hidden_before - hidden, hidden
             system = disclosure_audit.build_system({**published, self.name: copy}, whole_data)
             # Rounds on this table's cells first (quicker), then everything once it passes.
             findings = disclosure_audit.audit_system(
-                system, smallest_count_shown, only_table=self.name, known_wide=known_wide)
+                system, smallest_count_shown, only_table=self.name, known_wide=known_wide, shown_again=shown_again)
             if not findings:
                 findings = disclosure_audit.audit_system(system, smallest_count_shown, known_wide=known_wide)
                 if not findings:
@@ -103,15 +108,14 @@ class PublishedTable:
                 raise DisclosureError(
                     f"{self.title}: {len(findings)} published cell(s) could still be worked out and no "
                     f"cell of this table is left to hide, e.g. {findings[0].what}")
-            also_hidden |= more | {(row, column) for column in self.counts
-                                   for row in copy.index[copy[column] == SUPPRESSED]}
+            also_hidden |= more
         raise DisclosureError(f"{self.title}: still failing the disclosure audit after {MAX_AUDIT_ROUNDS} rounds")
 
     def _suppressed(
         self, frame: pd.DataFrame, smallest_count_shown: int, published: Mapping[str, pd.DataFrame],
-        also_hidden: set[Cell],
+        also_hidden: set[Cell], groups: Groups,
     ) -> pd.DataFrame:
-        totals, hidden_together = self._groups(frame)
+        totals, hidden_together = groups
         rates = {**self.rates, **{c: s for c, s in self.optional_rates.items() if c in frame.columns}}
         copy = suppress(frame, self.counts, smallest_count_shown, totals, hidden_together, rates, also_hidden)
         if self.hide_rows is not None:

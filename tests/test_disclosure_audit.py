@@ -15,7 +15,7 @@ from synth_core import core_tables_from_synth
 
 from publish.disclosure import SUPPRESSED
 from publish.disclosure_audit import LinearSystem, audit, audit_system
-from publish.published_tables import AUTHORITY_ORDER, PUBLISHED_TABLES
+from publish.published_tables import AUTHORITY_ORDER, PUBLISHED_TABLES, _cells_to_hide
 
 SEEDS = (1, 2, 3)
 
@@ -51,6 +51,27 @@ def test_two_hidden_cells_in_a_total_are_not_enough_when_another_relation_pins_o
     findings = audit({"prevalence_by_year": frame}, 5)
     assert any(f.what == "prevalence all 2019/20: sets that were not recurrent" and (f.low, f.high) == (0, 2)
                for f in findings)
+
+
+def test_the_cell_hidden_next_is_one_that_pins_the_finding():
+    """x0 = x1 = x2 (all hidden), 4 <= x2 <= 6: so x0 is 4..6. The shown cells that pin it (4 and
+    6) are two relations away from x0; the 100 next to it (x0 <= 100) pins nothing. Suppression
+    hides the 4, and then x0 is anything from 0 to 6."""
+    system = LinearSystem()
+    x0, x1, x2, low, high, far = (("t", i, "n") for i in range(6))
+    for cell, value in ((x0, SUPPRESSED), (x1, SUPPRESSED), (x2, SUPPRESSED), (low, "4"), (high, "6"), (far, "100")):
+        system.add_cell(cell, value, f"cell {cell[1]}")
+    system.equal(x0, [x1])
+    system.equal(x1, [x2])
+    system.at_most([low], [x2])
+    system.at_most([x2], [high])
+    system.at_most([x0], [far])
+    findings = audit_system(system, 5)
+    assert [(f.what, f.low, f.high) for f in findings] == [("cell 0", 4, 6), ("cell 1", 4, 6), ("cell 2", 4, 6)]
+    assert set(findings[0].pinned_by) == {low, high}
+    assert _cells_to_hide(findings, system, "t", pd.DataFrame(index=range(6))) == {(3, "n")}
+    system.values[low] = None
+    assert audit_system(system, 5) == []
 
 
 def test_a_small_last_step_hides_the_year_before_not_the_headline():

@@ -3,7 +3,8 @@
 For each size, `trawl demo` writes synthetic extracts for several authorities and runs the whole
 pipeline (whose publish assets suppress until the audit passes); then the disclosure audit
 (publish/disclosure_audit.py) is run again, from the published by-authority tables alone, and
-must find nothing. Prints, per size: findings, cells shown as c of all cells, the audit's time,
+must find nothing. Prints, per size: findings, cells shown as c of all count cells (in all and per
+table, by authority and in the overall rows), the audit's time,
 and how the overall headline figures came out.
 
     nice -n 10 .venv/bin/python benchmarks/disclosure_audit.py --mothers 6000 --authorities 3 [--seed 1] [--dir DIR]
@@ -58,10 +59,14 @@ def main() -> int:
         findings = audit(tables, threshold)
         audit_seconds = time.perf_counter() - started
         hidden = shown = 0
+        by_table = []
         for name, table in PUBLISHED_TABLES.items():
             cells = tables[name][list(table.counts)]
+            everyone = cells[tables[name]["la_code"] == "all"]
             hidden += int((cells == SUPPRESSED).sum().sum())
             shown += int(cells.notna().sum().sum())
+            by_table.append(f"{name} {int((cells == SUPPRESSED).sum().sum()):,} of {int(cells.notna().sum().sum()):,} "
+                            f"(overall rows {int((everyone == SUPPRESSED).sum().sum())} of {int(everyone.notna().sum().sum())})")
         everyone = tables["prevalence_by_year"].query("la_code == 'all' and financial_year == 'all'").iloc[0]
         returns = tables["return_within_years"].query("la_code == 'all' and group_name == 'all'")
         shown_years = [int(y) for y, p in zip(returns["years"], returns["probability"]) if p not in (SUPPRESSED, None)]
@@ -69,6 +74,7 @@ def main() -> int:
               f"audit {audit_seconds:.1f} s, {len(findings)} findings; {hidden:,} of {shown:,} count cells shown as c; "
               f"overall: {everyone['sets']} sets, {everyone['recurrent_sets']} recurrent; return estimate shown for "
               f"years {shown_years}")
+        print("  count cells shown as c, by authority and overall: " + "; ".join(by_table))
         for finding in findings[:20]:
             print(f"  {finding}")
         failed |= bool(findings)

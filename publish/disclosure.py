@@ -12,8 +12,8 @@ The rule (threshold in config/outputs.yaml, `disclosure -> smallest_count_shown`
 3. A rate (percentage, probability, interval) computed from a hidden count is hidden.
 4. The disclosure audit (publish/disclosure_audit.py) then solves, from the published tables
    alone, for the range each hidden cell can take given every relation a reader is told; where
-   one is too narrow, a cell next to it is hidden too, and steps 2-4 repeat until none is
-   (publish/published_tables.py).
+   one is too narrow, a shown cell in the relations that pin it is hidden too, and steps 2-4
+   repeat until none is (publish/published_tables.py).
 
 The unsuppressed marts stay in the warehouse (`marts.*`, data officers only). Only the
 suppressed copies (`marts.published_*`) feed the report and the workbook.

@@ -49,6 +49,9 @@ class Finding:
     low: float
     high: float
     cells: tuple[Cell, ...]  # the cells it is made of
+    # Shown cells in the relations that bound it (binding at its smallest and largest value):
+    # hiding one of them is what can widen its range.
+    pinned_by: tuple[Cell, ...] = ()
 
     def __str__(self) -> str:
         return f"{self.what}: can be worked out to lie in {self.low:g}..{self.high:g}"
@@ -210,7 +213,7 @@ def _returns(system: LinearSystem, frame: pd.DataFrame) -> None:
 
     for la in codes:
         for years in horizons:
-            for grouping in set(groupings) - {ALL}:
+            for grouping in dict.fromkeys(kind for kind in groupings if kind != ALL):
                 members = [group for group, kind in groupings.items() if kind == grouping]
                 for column in RETURN_COUNTS:
                     system.equal(cell(la, ALL, years, column), [cell(la, group, years, column) for group in members])
@@ -310,7 +313,7 @@ def _across_tables(system: LinearSystem, published: Mapping[str, pd.DataFrame], 
     if returns is not None:
         r_rows = _index(returns, "group_name", "years")
         horizons = sorted({int(years) for years in returns["years"]})
-        for la, group in {(la, g) for la, g, _ in r_rows}:
+        for la, group in dict.fromkeys((la, g) for la, g, _ in r_rows):
             if group not in GROUP_IN_BASELINE:
                 continue
             size = b(la, cohorts[0], *GROUP_IN_BASELINE[group])
@@ -394,12 +397,27 @@ def audit(
 
 
 def audit_system(
-    system: LinearSystem, smallest_count_shown: int, min_width: int | None = None, only_table: str | None = None
+    system: LinearSystem, smallest_count_shown: int, min_width: int | None = None, only_table: str | None = None,
+    known_wide: dict | None = None, shown_again: set[Cell] = frozenset(),
 ) -> list[Finding]:
     """The findings on `system`; with `only_table`, only those about that table's cells (a
-    quicker pass, for suppression to iterate on; the other tables' hidden cells are still unknowns)."""
+    quicker pass, for suppression to iterate on; the other tables' hidden cells are still unknowns).
+
+    `known_wide` (updated in place): cells and differences (key -> their cells) already shown
+    to range at least `min_width` wide, which are not solved again. Hiding more cells only
+    loosens the system, so a range once wide stays wide: suppression passes one through all its
+    rounds. A count cell shown again (`shown_again`, hidden when `known_wide` was filled)
+    tightens the relations it is in, so what is connected to them is solved again."""
     width_needed = smallest_count_shown if min_width is None else min_width
+    known_wide = {} if known_wide is None else known_wide
     solver = _Solver(system)
+    if shown_again:
+        tightened = {solver.block[next(iter(hidden_terms))] for (hidden_terms, _, _), shown
+                     in zip(solver.rows, solver.shown_in_row) if not shown_again.isdisjoint(shown)}
+        for key, cells in list(known_wide.items()):
+            if any(cell in shown_again or (cell in solver.position and solver.block[solver.position[cell]] in tightened)
+                   for cell in cells):
+                del known_wide[key]
     findings = []
 
     def protected(low, high):
@@ -407,18 +425,16 @@ def audit_system(
         # would be shown anyway.
         return high - low >= width_needed or high < 1 or low > smallest_count_shown - 1
 
-    for cell in solver.hidden:
-        if only_table is not None and cell[0] != only_table:
+    items = [((cell,), {cell: 1.0}, system.labels[cell]) for cell in solver.hidden]
+    items += [(tuple(terms.items()), terms, what) for terms, what in system.differences]
+    for key, terms, what in items:
+        if key in known_wide or (only_table is not None and all(cell[0] != only_table for cell in terms)):
             continue
-        low, high = solver.bounds({cell: 1.0}, protected)
-        if not protected(low, high):
-            findings.append(Finding(system.labels[cell], low, high, (cell,)))
-    for terms, what in system.differences:
-        if only_table is not None and all(cell[0] != only_table for cell in terms):
-            continue
-        low, high = solver.bounds(terms, protected)
-        if not protected(low, high):
-            findings.append(Finding(what, low, high, tuple(terms)))
+        low, high = solver.bounds(terms, width_needed, smallest_count_shown)
+        if high - low >= width_needed:
+            known_wide[key] = tuple(terms)
+        elif not protected(low, high):
+            findings.append(Finding(what, low, high, tuple(terms), solver.pinned_by(terms)))
     return findings
 
 
@@ -438,6 +454,7 @@ class _Solver:
             return i
 
         self.rows: list[tuple[dict[int, float], float, bool]] = []  # (hidden terms, rhs, is equality)
+        self.shown_in_row: list[tuple[Cell, ...]] = []
         for relations, is_equality in ((system.equalities, True), (system.inequalities, False)):
             for terms, rhs in relations:
                 hidden_terms, constant = {}, 0.0
@@ -451,6 +468,7 @@ class _Solver:
                 if not hidden_terms:
                     continue
                 self.rows.append((hidden_terms, rhs - constant, is_equality))
+                self.shown_in_row.append(tuple(cell for cell in terms if system.values[cell] is not None))
                 first, *others = hidden_terms
                 for other in others:
                     parent[find(other)] = find(first)
@@ -461,13 +479,15 @@ class _Solver:
         self._cache: dict[tuple, tuple[float, float]] = {}
         self._built: dict[tuple, tuple] = {}
 
-    def bounds(self, terms: Terms, enough: Callable[[float, float], bool] | None = None) -> tuple[float, float]:
+    def bounds(self, terms: Terms, wide: float | None = None, large: float | None = None) -> tuple[float, float]:
         """Smallest and largest value of sum(coefficient * cell) over everything consistent
         with the published tables (the LP relaxation, rounded in to whole numbers).
 
-        With `enough`, stops as soon as the feasible points found so far (every solve gives one)
-        already span a range `enough` accepts: then the range returned is only known to be at
-        least that wide, which is all a pass needs. Most cells pass that way without a solve."""
+        With `wide`, stops as soon as the feasible points found so far (every solve gives one)
+        span at least that much: the true range is then at least as wide, which is all a pass
+        needs, and most cells pass that way without a solve. With `large`, stops after the
+        minimum if it is at least that (known not to be small). Either way the range returned
+        may be narrower than the true one; only those two conclusions may be drawn from it."""
         constant, hidden_terms = 0.0, {}
         for cell, coefficient in terms.items():
             value = self.system.values[cell]
@@ -484,18 +504,32 @@ class _Solver:
         model = self._model(blocks, set(hidden_terms))
         indices = np.array([model.column[i] for i in hidden_terms], dtype=np.int32)
         costs = np.array(list(hidden_terms.values()), dtype=float)
-        if enough is not None:
-            seen = model.seen(indices, costs, constant)
-            if seen is not None and enough(*seen):
-                return seen
+        seen = model.seen(indices, costs, constant)
+        if wide is not None and seen is not None and seen[1] - seen[0] >= wide:
+            return seen
         low = constant + _round_in(model.minimise(indices, costs), up=True)
-        if enough is not None:
-            seen = model.seen(indices, costs, constant)
-            if seen is not None and enough(min(low, seen[0]), seen[1]):
-                return low, seen[1]
+        seen = model.seen(indices, costs, constant)
+        if (wide is not None and seen[1] - low >= wide) or (large is not None and low >= large):
+            return low, seen[1]
         high = constant + _round_in(-model.minimise(indices, -costs), up=False)
         self._cache[key] = (low, high)
         return low, high
+
+    def pinned_by(self, terms: Terms) -> tuple[Cell, ...]:
+        """The shown cells in the relations binding at the smallest and the largest value of
+        sum(coefficient * cell) (non-zero duals)."""
+        hidden_terms = {self.position[cell]: c for cell, c in terms.items() if self.system.values[cell] is None}
+        if not hidden_terms:
+            return ()
+        model = self._model(tuple(sorted({self.block[i] for i in hidden_terms})), set(hidden_terms))
+        indices = np.array([model.column[i] for i in hidden_terms], dtype=np.int32)
+        costs = np.array(list(hidden_terms.values()), dtype=float)
+        cells: dict[Cell, None] = {}
+        for sign in (1.0, -1.0):
+            model.minimise(indices, sign * costs)
+            for number in model.binding_rows():
+                cells.update(dict.fromkeys(self.shown_in_row[number]))
+        return tuple(cells)
 
     def _model(self, blocks: tuple[int, ...], extra: set[int]):
         """A HiGHS model of some blocks' relations, built once and re-solved for each objective
@@ -525,7 +559,7 @@ class _Solver:
         lp.a_matrix_.start_ = matrix.indptr
         lp.a_matrix_.index_ = matrix.indices
         lp.a_matrix_.value_ = matrix.data
-        self._built[blocks] = _Block(column, lp)
+        self._built[blocks] = _Block(column, lp, rows)
         return self._built[blocks]
 
 
@@ -533,11 +567,15 @@ class _Block:
     """One HiGHS model, re-solved for each objective from the last basis (which is what makes
     thousands of solves quick), and the feasible points its solves found."""
 
-    def __init__(self, column: dict[int, int], lp):
+    def __init__(self, column: dict[int, int], lp, rows: list[int]):
         self.column = column
+        self.rows = rows  # the solver's row number of each model row
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
         self.highs.setOptionValue("presolve", "off")  # keeps the basis between solves
+        # Only the objective changes between solves, so the last basis stays feasible: primal
+        # simplex goes on from it (about 5 times quicker here than the default dual).
+        self.highs.setOptionValue("simplex_strategy", 4)
         self.highs.passModel(lp)
         self.points = np.zeros((8, len(column)))  # the first `found` rows are feasible points
         self.found = 0
@@ -570,6 +608,11 @@ class _Block:
         self.points[self.found] = self.highs.getSolution().col_value
         self.found += 1
         return float(self.highs.getInfo().objective_function_value)
+
+    def binding_rows(self) -> list[int]:
+        """The solver's row numbers of the relations binding at the last solve."""
+        duals = np.asarray(self.highs.getSolution().row_dual)
+        return [self.rows[r] for r in np.flatnonzero(np.abs(duals) > 1e-9)]
 
     def seen(self, indices: np.ndarray, costs: np.ndarray, constant: float) -> tuple[float, float] | None:
         """The range of the expression over the feasible points found so far."""

@@ -83,15 +83,24 @@ class PublishedTable:
         baseline count the same mothers)."""
         published = published or {}
         also_hidden: set[Cell] = set() if self.hidden_first is None else self.hidden_first(frame, smallest_count_shown)
+        # Ranges found wide in one round stay wide in the next, except near a cell the next
+        # shows again (a new hidden cell can make an earlier secondary cell unneeded).
+        known_wide: dict = {}
+        hidden_before: set = set()
+        groups = self._groups(frame)  # the same every round
         for _ in range(MAX_AUDIT_ROUNDS):
-            copy = self._suppressed(frame, smallest_count_shown, published, also_hidden)
+            copy = self._suppressed(frame, smallest_count_shown, published, also_hidden, groups)
             if self.name not in disclosure_audit.RELATIONS:
                 return copy
+            # A rate is hidden with its counts, so a rate shown again comes with a count shown again.
+            hidden = {(self.name, row, column) for column in self.counts for row in copy.index[copy[column] == SUPPRESSED]}
+            shown_again, hidden_before = hidden_before - hidden, hidden
             system = disclosure_audit.build_system({**published, self.name: copy}, whole_data)
             # Rounds on this table's cells first (quicker), then everything once it passes.
-            findings = disclosure_audit.audit_system(system, smallest_count_shown, only_table=self.name)
+            findings = disclosure_audit.audit_system(
+                system, smallest_count_shown, only_table=self.name, known_wide=known_wide, shown_again=shown_again)
             if not findings:
-                findings = disclosure_audit.audit_system(system, smallest_count_shown)
+                findings = disclosure_audit.audit_system(system, smallest_count_shown, known_wide=known_wide)
                 if not findings:
                     return copy
             more = _cells_to_hide(findings, system, self.name, frame)
@@ -104,9 +113,9 @@ class PublishedTable:
 
     def _suppressed(
         self, frame: pd.DataFrame, smallest_count_shown: int, published: Mapping[str, pd.DataFrame],
-        also_hidden: set[Cell],
+        also_hidden: set[Cell], groups: Groups,
     ) -> pd.DataFrame:
-        totals, hidden_together = self._groups(frame)
+        totals, hidden_together = groups
         rates = {**self.rates, **{c: s for c, s in self.optional_rates.items() if c in frame.columns}}
         copy = suppress(frame, self.counts, smallest_count_shown, totals, hidden_together, rates, also_hidden)
         if self.hide_rows is not None:
@@ -127,8 +136,9 @@ def _cells_to_hide(
     findings: list[disclosure_audit.Finding], system: disclosure_audit.LinearSystem, table: str, frame: pd.DataFrame
 ) -> set[Cell]:
     """For each finding, one more cell of `table` to hide: a shown cell of the finding itself if
-    it is a difference of shown cells, else the smallest shown cell in a relation with its
-    hidden cells (then the relations one step further, if that finds none)."""
+    it is a difference of shown cells, else one in the relations that bound it, else the
+    smallest shown cell in a relation with its hidden cells, or with the hidden cells those
+    relations reach, and so on outwards."""
     relations_of: dict = {}
     for terms, _ in (*system.equalities, *system.inequalities):
         for cell in terms:
@@ -139,15 +149,14 @@ def _cells_to_hide(
         return [cell for cell in cells if cell[0] == table and system.values.get(cell) is not None]
 
     for finding in findings:
-        hidden = [cell for cell in finding.cells if system.values.get(cell) is None]
-        if not hidden:
-            candidates = shown_in_table(finding.cells)
-        else:
-            near = {cell for start in hidden for terms in relations_of.get(start, []) for cell in terms}
+        frontier = {cell for cell in finding.cells if system.values.get(cell) is None}
+        candidates = shown_in_table(finding.pinned_by if frontier else finding.cells)
+        reached = set(frontier)
+        while frontier and not candidates:
+            near = {cell for start in frontier for terms in relations_of.get(start, []) for cell in terms} - reached
             candidates = shown_in_table(near)
-            if not candidates:
-                further = {cell for start in near for terms in relations_of.get(start, []) for cell in terms}
-                candidates = shown_in_table(further)
+            reached |= near
+            frontier = {cell for cell in near if system.values.get(cell) is None}
         candidates = sorted(candidates, key=str)
         if not candidates or any(cell in chosen for cell in candidates):
             continue
@@ -221,20 +230,25 @@ def _return_groups(frame: pd.DataFrame) -> Groups:
 
 
 def _return_years_too_small(frame: pd.DataFrame, smallest_count_shown: int) -> set[Cell]:
-    """In each group (in one authority), from the first year of follow-up in which the returns
-    that year, the returns so far or the mothers at risk are 1 to the threshold minus one, every
-    later year is hidden: cumulative columns give each year's returns by subtraction, and hiding
-    them one at a time takes the audit many rounds."""
+    """In each group (in one authority), the years of follow-up whose returns so far or mothers
+    at risk are 1 to the threshold minus one, and enough years between them that every step in
+    the returns column between two shown years counts 0 or at least the threshold: cumulative
+    columns give each span's returns by subtraction. A small step is merged into the next by
+    hiding the earlier year, so the longest follow-up (the headline) stays shown; hiding a year
+    only merges steps, so what the audit hides later keeps this true."""
     def small(value):
         return pd.notna(value) and 1 <= value < smallest_count_shown
 
     hidden: set[Cell] = set()
     for _, rows in frame.groupby([*(["la_code"] if "la_code" in frame.columns else []), "group_name"]).groups.items():
-        group = frame.loc[rows].sort_values("years")
-        each_year = group["events"].diff().fillna(group["events"])
-        too_small = each_year.map(small) | group["at_risk"].map(small) | group["events"].map(small)
-        from_then = too_small.cumsum() > 0
-        hidden |= {(row, column) for row in group.index[from_then] for column in ("at_risk", "events")}
+        group = frame.loc[rows].sort_values("years", ascending=False)
+        later_shown = None  # returns so far at the next shown year
+        for row, at_risk, events in zip(group.index, group["at_risk"], group["events"]):
+            step_small = later_shown is not None and pd.notna(events) and small(later_shown - events)
+            if small(at_risk) or small(events) or step_small:
+                hidden |= {(row, "at_risk"), (row, "events")}
+            elif pd.notna(events):
+                later_shown = events
     return hidden
 
 

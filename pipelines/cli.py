@@ -138,9 +138,11 @@ def print_summary(warehouse: Path) -> None:
         try:
             window = conn.execute("select description from marts.trawl_window").fetchall()
             headline = conn.execute(
-                """select p.sets, p.recurrent_sets, p.recurrent_pct, p.mothers, p.recurrent_mothers, r.probability
+                # The longest follow-up the settings ask for (return_within_years -> years).
+                """select p.sets, p.recurrent_sets, p.recurrent_pct, p.mothers, p.recurrent_mothers, r.years, r.probability
                    from marts.published_prevalence_by_year p, marts.published_return_within_years r
-                   where p.financial_year = 'all' and r.group_name = 'all' and r.years = 7"""
+                   where p.financial_year = 'all' and r.group_name = 'all'
+                   order by r.years desc limit 1"""
             ).fetchall()
         except duckdb.CatalogException:
             window, headline = [], []
@@ -153,12 +155,12 @@ def print_summary(warehouse: Path) -> None:
     if window:
         print(f"\nTrawl window: {window[0][0]}")
     if headline:
-        sets, recurrent, pct, mothers, recurrent_mothers, probability = headline[0]
-        seven_years = f"{float(probability):.1%}" if probability not in (None, "c") else "c"
+        sets, recurrent, pct, mothers, recurrent_mothers, years, probability = headline[0]
+        returned = f"{float(probability):.1%}" if probability not in (None, "c") else "c"
         print(
             f"Published figures (counts 1-4 shown as c): {sets} sets of care proceedings, {recurrent} recurrent "
             f"({pct}%); {mothers} mothers, {recurrent_mothers} in two or more sets; "
-            f"return within 7 years {seven_years}"
+            f"return within {years} years {returned}"
         )
     for service, observed, expected, ratio, low, high in services:
         print(f"Is the service working? {service}: {observed} returns after starting, {expected} expected; "

@@ -75,9 +75,32 @@ profiles as (
     from nodes n
     left join name_facts f using (node_id)
     left join partner_tokens p using (node_id)
+),
+-- A node with no date of birth at all is paired with every node giving one of its forename and
+-- surname combinations as written (a name alone would pair every Sarah Smith; here one of the
+-- two must lack a date of birth, and those are few). As blocking keys, name|node: every node has
+-- one for each of its full names and itself, and a node without a date of birth one for each
+-- node sharing a full name with it, so two nodes share a key exactly when one of them lacks a date
+-- of birth and they share a full name. Two nodes with dates of birth never pair, even in the join.
+full_names as (
+    select node_id, len(dobs) = 0 as without_dob,
+        unnest(list_distinct(flatten(list_transform(forenames, lambda f: list_transform(surnames, lambda s:
+            f || '|' || s))))) as full_name
+    from nodes
+),
+no_dob_name_keys as (
+    select node_id, list_sort(list(distinct token)) as tokens
+    from (
+        select node_id, full_name || '|' || node_id as token from full_names
+        union all
+        select x.node_id, x.full_name || '|' || y.node_id
+        from full_names x join full_names y using (full_name)
+        where x.without_dob
+    )
+    group by node_id
 )
 select
-    *,
+    profiles.*,
     -- Blocking keys. Pairs are scored only if they share one, and no key needs any one field to
     -- be right, so a mistyped date of birth or a misspelt name alone never hides a match:
     --   a date of birth (either way round) with any name or name sound, forename or surname
@@ -90,6 +113,8 @@ select
     --   district pairs up thousands of strangers in a big authority); a date of birth with the
     --   postcode district (both names misspelt or replaced);
     --   a forename and surname with the other parent (no date of birth recorded);
+    --   a forename and surname as written, where one of the two has no date of birth at all (a
+    --   list where it was left blank): see no_dob_name_tokens;
     --   a Cafcass id (the model's rule).
     -- A date of birth alone would pair up every woman born on one day, and names alone every
     -- Sarah Smith: nearly all of them strangers, and at 200,000 mothers millions of pairs.
@@ -119,5 +144,7 @@ select
         flatten(list_transform(surname_phonetics, lambda p: list_transform(forenames, lambda f: pc || '|s~' || p || '|' || f[1])))
     ))))) as postcode_sound_tokens,
     list_sort(list_distinct(flatten(list_transform(forenames, lambda f: flatten(list_transform(surnames, lambda s:
-        list_transform(partner_tokens, lambda p: f || '|' || s || '|' || p))))))) as name_partner_tokens
-from profiles;
+        list_transform(partner_tokens, lambda p: f || '|' || s || '|' || p))))))) as name_partner_tokens,
+    coalesce(k.tokens, []) as no_dob_name_tokens
+from profiles
+left join no_dob_name_keys k using (node_id);

@@ -269,9 +269,9 @@ def _settings(role: str, sql: Dialect) -> SettingsCreator:
             block_on("dob_place_tokens", arrays_to_explode=["dob_place_tokens"]),
             block_on("cafcass_ids", arrays_to_explode=["cafcass_ids"]),
             block_on("name_partner_tokens", arrays_to_explode=["name_partner_tokens"]),
-            # A forename and surname, where one of the two has no date of birth: every rule above
-            # needs a date of birth, a postcode, a Cafcass id or the other parent, which a list with
-            # blank dates of birth (pre-proceedings cases, say) may not give.
+            # A forename and surname, one of them uncommon, where one of the two has no date of
+            # birth: every rule above needs a date of birth, a postcode, a Cafcass id or the other
+            # parent, which a list with blank dates of birth (pre-proceedings cases, say) may not give.
             block_on("no_dob_name_tokens", arrays_to_explode=["no_dob_name_tokens"]),
         ],
         retain_matching_columns=False,

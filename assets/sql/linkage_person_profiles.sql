@@ -77,25 +77,33 @@ profiles as (
     left join partner_tokens p using (node_id)
 ),
 -- A node with no date of birth at all is paired with every node giving one of its forename and
--- surname combinations as written (a name alone would pair every Sarah Smith; here one of the
--- two must lack a date of birth, and those are few). As blocking keys, name|node: every node has
--- one for each of its full names and itself, and a node without a date of birth one for each
--- node sharing a full name with it, so two nodes share a key exactly when one of them lacks a date
--- of birth and they share a full name. Two nodes with dates of birth never pair, even in the join.
+-- surname combinations as written, where the forename or the surname is uncommon (see name_facts).
+-- A common full name alone (Sarah Smith) is shared by strangers, thousands of them at 200,000
+-- mothers, and never enough to link on; with a postcode, Cafcass id or the other parent in common
+-- too, other rules already pair them. As blocking keys: each such pair a key of its own, which only
+-- its two nodes carry, and two nodes without a date of birth the name. So a pair of nodes that both
+-- have a date of birth is never formed, not even inside the join, and the pairs grow with the
+-- few nodes that lack one.
 full_names as (
     select node_id, len(dobs) = 0 as without_dob,
-        unnest(list_distinct(flatten(list_transform(forenames, lambda f: list_transform(surnames, lambda s:
-            f || '|' || s))))) as full_name
-    from nodes
+        unnest(list_filter(flatten(list_transform(forenames, lambda f: list_transform(surnames, lambda s:
+            case when list_contains(uncommon_forenames, f) or list_contains(uncommon_surnames, s)
+                 then f || '|' || s end))), lambda n: n is not null)) as full_name
+    from profiles
+),
+without_dob_pairs as (
+    select distinct x.node_id as without_dob_id, y.node_id as with_dob_id
+    from full_names x join full_names y using (full_name)
+    where x.without_dob and not y.without_dob
 ),
 no_dob_name_keys as (
     select node_id, list_sort(list(distinct token)) as tokens
     from (
-        select node_id, full_name || '|' || node_id as token from full_names
+        select without_dob_id as node_id, 'pair ' || without_dob_id || ' ' || with_dob_id as token from without_dob_pairs
         union all
-        select x.node_id, x.full_name || '|' || y.node_id
-        from full_names x join full_names y using (full_name)
-        where x.without_dob
+        select with_dob_id, 'pair ' || without_dob_id || ' ' || with_dob_id from without_dob_pairs
+        union all
+        select node_id, 'name ' || full_name from full_names where without_dob
     )
     group by node_id
 )
@@ -113,8 +121,8 @@ select
     --   district pairs up thousands of strangers in a big authority); a date of birth with the
     --   postcode district (both names misspelt or replaced);
     --   a forename and surname with the other parent (no date of birth recorded);
-    --   a forename and surname as written, where one of the two has no date of birth at all (a
-    --   list where it was left blank): see no_dob_name_tokens;
+    --   a forename and surname as written, one of them uncommon, where one of the two nodes has
+    --   no date of birth at all (a list where it was left blank): see full_names above;
     --   a Cafcass id (the model's rule).
     -- A date of birth alone would pair up every woman born on one day, and names alone every
     -- Sarah Smith: nearly all of them strangers, and at 200,000 mothers millions of pairs.

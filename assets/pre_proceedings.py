@@ -101,16 +101,17 @@ def core_pre_proceedings_history(
                     count(*) filter (where link_uncertain)
                 from core.pre_proceedings_history""").fetchall()[0],
         ))
-        # The model pairs records on a date of birth, or on a name with the other parent: without
-        # either, a parent's earlier sets cannot be found.
+        # Without a date of birth the model has the name (and the other parent) to go on: a rare
+        # name may be found, a common one is never certain.
         counts["parents_without_a_date_of_birth"] = conn.execute("""
             select count(*) from linkage.person_records
             where source = 'pre_proceedings' and dob is null""").fetchall()[0][0]
     if counts["parents_without_a_date_of_birth"]:
         context.log.warning(
             f"{counts['parents_without_a_date_of_birth']} pre-proceedings parent(s) have no date of birth in the "
-            "extract: their earlier sets are found only through the other parent. Add the dates of birth to the "
-            "case records if you can.")
+            "extract: their earlier sets are found only through their full name or the other parent, so an uncommon "
+            "name may be found (often for clerical review) and a common one not at all. Add the dates of birth to "
+            "the case records if you can.")
     return dg.MaterializeResult(metadata=counts)
 
 

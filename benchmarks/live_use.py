@@ -52,6 +52,8 @@ def score_history(landing: Path, warehouse: Path) -> pd.DataFrame:
                       / count(h.pre_proceedings_ref), 2) as pct_right_or_flagged,
                 count(*) filter (where h.earlier_sets <> t.true_earlier_sets::int and not h.link_uncertain
                                  and p.mother_dob is null and t.role = 'mother') as wrong_mother_without_dob,
+                count(*) filter (where h.earlier_sets <> t.true_earlier_sets::int and not h.link_uncertain
+                                 and p.mother_dob is not null and t.role = 'mother') as wrong_mother_sure_with_dob,
                 count(*) filter (where h.link_uncertain) as flagged_uncertain,
                 count(*) filter (where h.children_in_earlier_sets = t.true_children_in_earlier_sets::int)
                     as children_right

@@ -26,6 +26,10 @@ OTHER_SARAH = Parent("Sarah", "Smith", "1991-08-23", cafcass_id="9100022", postc
 NICOLA = Parent("Nicola", "Walker", "1995-07-30")
 KELLY = Parent("Kelly", "Wright", "1987-12-01")
 JAMES = Parent("James", "Booth", "1986-03-03")
+# No date of birth on her later set's records, and nothing else in common but her (uncommon) name.
+PHILIPPA = Parent("Philippa", "Oyelowo", "1994-03-21")
+PHILIPPA_NO_DOB = Parent("Philippa", "Oyelowo", "")
+SARAH_NO_DOB = Parent("Sarah", "Smith", "")  # the name of two women above, and of others
 
 SCENARIOS = [
     Case("2015-03-10", LAURA_BEFORE, [Child("Ruby", "Ashworth", "2015-02-20")], Parent("Michael", "Green", "1988-01-01"),
@@ -53,11 +57,15 @@ SCENARIOS = [
     Case("2019-06-18", NICOLA, [Child("Harper", "Walker", "2019-06-02")], court_number="BL19C09173"),
     # ...and the mistyped number is another family's real case two days later.
     Case("2019-06-20", KELLY, [Child("Oscar", "Wright", "2018-01-05", "M")], court_number="BL19C09137"),
+    Case("2016-08-08", PHILIPPA, [Child("Zara", "Oyelowo", "2016-07-30")], Parent("Dean", "Marsh", "1990-01-09"),
+         court_number="BL16C09014"),
+    Case("2021-02-02", PHILIPPA_NO_DOB, [Child("Remi", "Oyelowo", "2021-01-20", "M")], court_number="BL21C09015"),
+    Case("2022-03-03", SARAH_NO_DOB, [Child("Lily", "Smith", "2022-02-20")], court_number="BL22C09016"),
 ]
 CARE_LEAVER = dict(la_person_id="CL-TEST-01", forename="Laura", surname="Pilling", former_surname="Ashworth",
                    dob="1990-05-14", sex="F", date_entered_care="2001-01-01", date_left_care="2008-05-14",
                    la_code="E06000009")
-PERSONAL_DETAILS = ["Ashworth", "Pilling", "Rebecca", "1990-05-14", "1989-09-04", "14/05/1990"]
+PERSONAL_DETAILS = ["Ashworth", "Pilling", "Rebecca", "Oyelowo", "1990-05-14", "1989-09-04", "14/05/1990"]
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +128,24 @@ def test_day_month_swapped_date_of_birth_links(linked):
 def test_stranger_with_same_name_and_birth_year_is_not_linked(linked):
     _, warehouse, _ = linked
     assert person_key(warehouse, "court", "BL16C09008") != person_key(warehouse, "court", "BL20C09009")
+
+
+def test_a_set_without_a_date_of_birth_is_compared_on_her_full_name(linked):
+    """Without a date of birth (and no postcode, Cafcass id or father in common) only the
+    no-date-of-birth rule pairs her two sets, as her full name is uncommon; a common one (two women
+    above and others are Sarah Smith) is never evidence enough, and is not compared."""
+    _, warehouse, result = linked
+    rows = query(warehouse, "select match_probability, mw_dob from linkage.mother_pairs "
+                            "where node_id_l = 'court:BL16C09014/mother' and node_id_r = 'court:BL21C09015/mother'")
+    assert len(rows) == 1 and rows[0][0] >= 0.5 and rows[0][1] == 0
+    sarah = person_key(warehouse, "court", "BL22C09016")
+    assert sarah not in {person_key(warehouse, "court", "BL16C09008"), person_key(warehouse, "court", "BL20C09009")}
+    assert query(warehouse, """select count(*) from linkage.mother_pairs
+        where 'court:BL22C09016/mother' in (node_id_l, node_id_r)""") == [(0,)]  # not even for review
+    blocked = next(event.materialization.metadata["blocked_pairs_by_rule"].data
+                   for event in result.get_asset_materialization_events()
+                   if event.asset_key == dg.AssetKey("linkage_mother_pairs"))
+    assert blocked["uncommon full name, one of the two without a date of birth"] >= 1
 
 
 def test_mistyped_court_number_joins_its_own_case_not_the_case_it_spells(linked):

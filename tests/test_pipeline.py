@@ -48,7 +48,7 @@ def test_unreadable_rows_are_quarantined_with_reasons(synthetic_run):
 
 
 def test_pre_proceedings_parents_earlier_sets_match_truth(synthetic_run):
-    """A small version of the benchmark (benchmarks/pre_proceedings_history.py): earlier s31 sets of
+    """A small version of the benchmark (benchmarks/live_use.py): earlier s31 sets of
     each pre-proceedings parent against the generator's truth."""
     _, landing, warehouse = synthetic_run
     rows = query(warehouse, """

@@ -75,9 +75,40 @@ profiles as (
     from nodes n
     left join name_facts f using (node_id)
     left join partner_tokens p using (node_id)
+),
+-- A node with no date of birth at all is paired with every node giving one of its forename and
+-- surname combinations as written, where the forename or the surname is uncommon (see name_facts).
+-- A common full name alone (Sarah Smith) is shared by strangers, thousands of them at 200,000
+-- mothers, and never enough to link on; with a postcode, Cafcass id or the other parent in common
+-- too, other rules already pair them. As blocking keys: each such pair a key of its own, which only
+-- its two nodes carry, and two nodes without a date of birth the name. So a pair of nodes that both
+-- have a date of birth is never formed, not even inside the join, and the pairs grow with the
+-- few nodes that lack one.
+full_names as (
+    select node_id, len(dobs) = 0 as without_dob,
+        unnest(list_filter(flatten(list_transform(forenames, lambda f: list_transform(surnames, lambda s:
+            case when list_contains(uncommon_forenames, f) or list_contains(uncommon_surnames, s)
+                 then f || '|' || s end))), lambda n: n is not null)) as full_name
+    from profiles
+),
+without_dob_pairs as (
+    select distinct x.node_id as without_dob_id, y.node_id as with_dob_id
+    from full_names x join full_names y using (full_name)
+    where x.without_dob and not y.without_dob
+),
+no_dob_name_keys as (
+    select node_id, list_sort(list(distinct token)) as tokens
+    from (
+        select without_dob_id as node_id, 'pair ' || without_dob_id || ' ' || with_dob_id as token from without_dob_pairs
+        union all
+        select with_dob_id, 'pair ' || without_dob_id || ' ' || with_dob_id from without_dob_pairs
+        union all
+        select node_id, 'name ' || full_name from full_names where without_dob
+    )
+    group by node_id
 )
 select
-    *,
+    profiles.*,
     -- Blocking keys. Pairs are scored only if they share one, and no key needs any one field to
     -- be right, so a mistyped date of birth or a misspelt name alone never hides a match:
     --   a date of birth (either way round) with any name or name sound, forename or surname
@@ -90,6 +121,8 @@ select
     --   district pairs up thousands of strangers in a big authority); a date of birth with the
     --   postcode district (both names misspelt or replaced);
     --   a forename and surname with the other parent (no date of birth recorded);
+    --   a forename and surname as written, one of them uncommon, where one of the two nodes has
+    --   no date of birth at all (a list where it was left blank): see full_names above;
     --   a Cafcass id (the model's rule).
     -- A date of birth alone would pair up every woman born on one day, and names alone every
     -- Sarah Smith: nearly all of them strangers, and at 200,000 mothers millions of pairs.
@@ -119,5 +152,7 @@ select
         flatten(list_transform(surname_phonetics, lambda p: list_transform(forenames, lambda f: pc || '|s~' || p || '|' || f[1])))
     ))))) as postcode_sound_tokens,
     list_sort(list_distinct(flatten(list_transform(forenames, lambda f: flatten(list_transform(surnames, lambda s:
-        list_transform(partner_tokens, lambda p: f || '|' || s || '|' || p))))))) as name_partner_tokens
-from profiles;
+        list_transform(partner_tokens, lambda p: f || '|' || s || '|' || p))))))) as name_partner_tokens,
+    coalesce(k.tokens, []) as no_dob_name_tokens
+from profiles
+left join no_dob_name_keys k using (node_id);

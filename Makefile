@@ -10,7 +10,7 @@ demo: $(STAMP)
 	$(VENV)/bin/trawl demo
 
 test: $(STAMP) browser
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 setup: $(STAMP)
 

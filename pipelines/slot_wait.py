@@ -98,31 +98,37 @@ class SlotWaitLimit:
         said = set()
         while not self._stop.wait(self.poll):
             try:
-                waiting = self.waiting()
+                self._look(said)
             except Exception:  # the instance is busy or closing: look again next time
                 continue
-            if waiting is None:
-                continue
-            pool, holder, waited = waiting
-            if check_captured_interrupt():  # Ctrl+C or SIGTERM, which Dagster holds back while a step waits
-                self.timed_out_message = (f"Stopped while waiting for a slot in the '{pool}' pool, held by "
-                                          f"{describe_run(self.instance, holder)}.")
-                self._fail_main_thread()
-                return
-            if waited >= SAY_WAITING_AFTER_SECONDS and holder not in said:
-                said.add(holder)
-                print(f"Waiting for a slot in the '{pool}' pool, held by {describe_run(self.instance, holder)}; "
-                      f"giving up after {self.limit:.0f}s", file=sys.stderr, flush=True)
-            if waited >= self.limit and not self._stop.is_set():
-                self.timed_out_message = (
-                    f"Waited {waited:.0f}s (the limit, {WAIT_LIMIT_VARIABLE}) for a slot in the '{pool}' pool, "
-                    f"held by {describe_run(self.instance, holder)}. {how_to_free(holder)}"
-                )
-                self._fail_main_thread()
-                return
+
+    def _look(self, said: set[str]) -> None:
+        """One look at this run's waits: say whom it waits for, and fail it past the limit."""
+        waiting = self.waiting()
+        if waiting is None:
+            return
+        pool, holder, waited = waiting
+        if self.timed_out_message:  # raised before, yet the run still waits: a handler swallowed it
+            self._fail_main_thread()
+        elif check_captured_interrupt():  # Ctrl+C or SIGTERM, which Dagster holds back while a step waits
+            self.timed_out_message = (f"Stopped while waiting for a slot in the '{pool}' pool, held by "
+                                      f"{describe_run(self.instance, holder)}.")
+            self._fail_main_thread()
+        elif waited >= self.limit and not self._stop.is_set():
+            self.timed_out_message = (
+                f"Waited {waited:.0f}s (the limit, {WAIT_LIMIT_VARIABLE}) for a slot in the '{pool}' pool, "
+                f"held by {describe_run(self.instance, holder)}. {how_to_free(holder)}"
+            )
+            self._fail_main_thread()
+        elif waited >= SAY_WAITING_AFTER_SECONDS and holder not in said:
+            said.add(holder)
+            print(f"Waiting for a slot in the '{pool}' pool, held by {describe_run(self.instance, holder)}; "
+                  f"giving up after {self.limit:.0f}s", file=sys.stderr, flush=True)
 
     def _fail_main_thread(self) -> None:
         """Raise SlotWaitTimeout in the main thread, where Dagster's loop waits for the slot: the
-        run then ends as Dagster ends any run that raised, failed with this message."""
+        run then ends as Dagster ends any run that raised, failed with this message. The exception
+        lands wherever the main thread is, possibly inside a handler that swallows it, so `_watch`
+        raises it again at each look while the run still waits (a run once waited for ever so)."""
         error = type("SlotWaitTimeout", (SlotWaitTimeout,), {"message": self.timed_out_message})
         ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._main), ctypes.py_object(error))

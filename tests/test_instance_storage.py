@@ -39,7 +39,7 @@ def test_demo_runs_on_postgres_backed_instance(tmp_path, postgres_database, monk
     url = f"postgresql://postgres@127.0.0.1:5432/{postgres_database}"
     monkeypatch.setenv("TRAWL_DAGSTER_POSTGRES_URL", url.replace("postgresql://", "postgresql+psycopg2://"))
     landing = tmp_path / "landing"
-    generate(landing, mothers=150, seed=3)
+    generate(landing, mothers=40, seed=3)
 
     with dg.DagsterInstance.from_config(str(home)) as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"

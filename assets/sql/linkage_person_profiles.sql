@@ -86,8 +86,8 @@ select
     --   a forename and surname, as written or as they sound, with the year and month, or the
     --   month and day, of birth (one wrong digit in the other part);
     --   the sound of either name and the initial of the other with the postcode district (a
-    --   wrong date of birth and a misspelling of the other name; the sound alone with the
-    --   district pairs up thousands of strangers in a big authority); a date of birth with the
+    --   wrong date of birth and a misspelling of the other name, or a blank or swapped one; the
+    --   sound alone with the district pairs up thousands of strangers in a big authority); a date of birth with the
     --   postcode district (both names misspelt or replaced);
     --   a forename and surname with the other parent (no date of birth recorded);
     --   a Cafcass id (the model's rule).
@@ -114,9 +114,16 @@ select
         as birth_parts,
     list_sort(list_distinct(flatten(list_transform(given_names, lambda f: flatten(list_transform(family_names, lambda s:
         list_transform(birth_parts, lambda part: f || '|' || s || '|' || part))))))) as name_birth_month_tokens,
+    -- The initials of each name; a name not recorded stands for every initial (a blank does not
+    -- disagree), so her surname's sound and the district still find her when the forename is blank.
+    case when len(forenames) = 0 then string_split('abcdefghijklmnopqrstuvwxyz', '')
+         else list_distinct(list_transform(forenames, lambda f: f[1])) end as forename_initials,
+    case when len(surnames) = 0 then string_split('abcdefghijklmnopqrstuvwxyz', '')
+         else list_distinct(list_transform(surnames, lambda s: s[1])) end as surname_initials,
+    -- Not marked as forename or surname, so the names written in each other's boxes share a key.
     list_sort(list_distinct(flatten(list_transform(postcodes, lambda pc: list_concat(
-        flatten(list_transform(forename_phonetics, lambda p: list_transform(surnames, lambda s: pc || '|f~' || p || '|' || s[1]))),
-        flatten(list_transform(surname_phonetics, lambda p: list_transform(forenames, lambda f: pc || '|s~' || p || '|' || f[1])))
+        flatten(list_transform(forename_phonetics, lambda p: list_transform(surname_initials, lambda i: pc || '|' || p || '|' || i))),
+        flatten(list_transform(surname_phonetics, lambda p: list_transform(forename_initials, lambda i: pc || '|' || p || '|' || i)))
     ))))) as postcode_sound_tokens,
     list_sort(list_distinct(flatten(list_transform(forenames, lambda f: flatten(list_transform(surnames, lambda s:
         list_transform(partner_tokens, lambda p: f || '|' || s || '|' || p))))))) as name_partner_tokens

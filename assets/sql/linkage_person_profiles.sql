@@ -64,6 +64,21 @@ name_facts as (
     left join linkage.name_phonetics p on p.name_key = n.name_key
     group by n.node_id
 ),
+-- Full names (a forename with a surname) that few nodes carry: a name this rare is a reason to
+-- compare two records whatever their dates of birth say (a date replaced or keyed in the wrong
+-- box, a child's date for the mother's), and at most 10 nodes to a name keeps the pairs it
+-- makes bounded (at most 45 per name) however many Sarah Smiths a big authority has.
+full_names as (
+    select distinct node_id, unnest(flatten(list_transform(forenames, lambda f:
+        list_transform(surnames, lambda s: f || '|' || s)))) as full_name
+    from nodes
+),
+rare_full_names as (
+    select node_id, list_sort(list(full_name)) as tokens
+    from full_names
+    where full_name in (select full_name from full_names group by full_name having count(*) <= 10)
+    group by node_id
+),
 profiles as (
     select
         n.*,
@@ -71,10 +86,12 @@ profiles as (
         coalesce(f.uncommon_surnames, []) as uncommon_surnames,
         coalesce(f.forename_phonetics, []) as forename_phonetics,
         coalesce(f.surname_phonetics, []) as surname_phonetics,
-        coalesce(p.tokens, []) as partner_tokens
+        coalesce(p.tokens, []) as partner_tokens,
+        coalesce(r.tokens, []) as rare_name_tokens
     from nodes n
     left join name_facts f using (node_id)
     left join partner_tokens p using (node_id)
+    left join rare_full_names r using (node_id)
 )
 select
     *,
@@ -90,6 +107,7 @@ select
     --   sound alone with the district pairs up thousands of strangers in a big authority); a date of birth with the
     --   postcode district (both names misspelt or replaced);
     --   a forename and surname with the other parent (no date of birth recorded);
+    --   a forename and surname that at most 10 nodes carry (her date of birth wrong altogether);
     --   a Cafcass id (the model's rule).
     -- A date of birth alone would pair up every woman born on one day, and names alone every
     -- Sarah Smith: nearly all of them strangers, and at 200,000 mothers millions of pairs.

@@ -104,7 +104,8 @@ select
     --   month and day, of birth (one wrong digit in the other part);
     --   the sound of either name and the initial of the other with the postcode district (a
     --   wrong date of birth and a misspelling of the other name, or a blank or swapped one; the
-    --   sound alone with the district pairs up thousands of strangers in a big authority); a date of birth with the
+    --   sound alone with the district pairs up thousands of strangers in a big authority, and a
+    --   key more than 50 nodes share is dropped at the end of this file); a date of birth with the
     --   postcode district (both names misspelt or replaced);
     --   a forename and surname with the other parent (no date of birth recorded);
     --   a forename and surname that at most 10 nodes carry (her date of birth wrong altogether);
@@ -146,3 +147,16 @@ select
     list_sort(list_distinct(flatten(list_transform(forenames, lambda f: flatten(list_transform(surnames, lambda s:
         list_transform(partner_tokens, lambda p: f || '|' || s || '|' || p))))))) as name_partner_tokens
 from profiles;
+
+-- A postcode key more than 50 nodes carry is a common name in a crowded district (the sound of
+-- Smith and an S in a district of 40,000 mothers): nearly all its pairs are strangers, and its
+-- pairs grow with the square of the district. Such keys are dropped (at most 1,225 pairs a key
+-- remain); those women are compared through their date of birth like anyone with a common name.
+create or replace temp table postcode_sound_kept as
+with tokens as (select node_id, unnest(postcode_sound_tokens) as token from person_profiles),
+kept as (select token from tokens group by token having count(*) <= 50)
+select node_id, list_sort(list(token)) as tokens from tokens semi join kept using (token) group by node_id;
+
+create or replace temp table person_profiles as
+select p.* replace (coalesce(k.tokens, []) as postcode_sound_tokens)
+from person_profiles p left join postcode_sound_kept k using (node_id);

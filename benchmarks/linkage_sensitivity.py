@@ -23,6 +23,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from linkage.settings import load_settings
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RESULTS_MD = Path(__file__).resolve().parent / "linkage_sensitivity.md"
 BENCHMARK_KEY = "linkage-sensitivity-benchmark-key-not-for-real-data-0123"
@@ -91,9 +93,11 @@ def score_seed(mothers: int, seed: int, out: Path) -> dict:
 
 
 def main() -> None:
+    mothers = load_settings().mothers
     lines = ["# Linkage sensitivity against the truth", "",
              f"Command: `.venv/bin/python benchmarks/linkage_sensitivity.py --mothers {args.mothers} --seeds "
-             f"{' '.join(map(str, args.seeds))}` (default config/linkage.yaml: review band [0.5, 0.95), no draws). "
+             f"{' '.join(map(str, args.seeds))}` (default config/linkage.yaml: mothers matched at p >= "
+             f"{mothers.match_threshold}, review band [{mothers.review_low}, {mothers.review_high}), no draws). "
              f"Financial years with at least {args.min_sets} sets. 'combined' = linkage_low..linkage_high widened "
              "by the 95% sampling interval (Wilson for recurrent %, Greenwood log-log for returns).", ""]
     in_combined = in_range = years_counted = 0

@@ -35,7 +35,8 @@ from linkage.settings import LinkageSettings
 PARAMETERS = {"m_probability", "u_probability", "probability_two_random_records_match"}
 # Columns of a profile used only to choose which pairs to score (see _settings), not compared.
 BLOCKING_KEY_COLUMNS = ("given_names", "family_names", "birth_parts", "dob_name_tokens", "name_birth_month_tokens",
-                        "postcode_sound_tokens", "dob_place_tokens", "name_partner_tokens", "no_dob_name_tokens")
+                        "forename_initials", "surname_initials", "postcode_sound_tokens", "dob_place_tokens",
+                        "name_partner_tokens", "rare_name_tokens", "no_dob_name_tokens")
 
 
 @dataclass(frozen=True)
@@ -269,6 +270,7 @@ def _settings(role: str, sql: Dialect) -> SettingsCreator:
             block_on("dob_place_tokens", arrays_to_explode=["dob_place_tokens"]),
             block_on("cafcass_ids", arrays_to_explode=["cafcass_ids"]),
             block_on("name_partner_tokens", arrays_to_explode=["name_partner_tokens"]),
+            block_on("rare_name_tokens", arrays_to_explode=["rare_name_tokens"]),
             # A forename and surname, one of them uncommon, where one of the two has no date of
             # birth: every rule above needs a date of birth, a postcode, a Cafcass id or the other
             # parent, which a list with blank dates of birth (pre-proceedings cases, say) may not give.

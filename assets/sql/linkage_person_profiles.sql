@@ -64,6 +64,21 @@ name_facts as (
     left join linkage.name_phonetics p on p.name_key = n.name_key
     group by n.node_id
 ),
+-- Full names (a forename with a surname) that few nodes carry: a name this rare is a reason to
+-- compare two records whatever their dates of birth say (a date replaced or keyed in the wrong
+-- box, a child's date for the mother's), and at most 10 nodes to a name keeps the pairs it
+-- makes bounded (at most 45 per name) however many Sarah Smiths a big authority has.
+full_names as (
+    select distinct node_id, unnest(flatten(list_transform(forenames, lambda f:
+        list_transform(surnames, lambda s: f || '|' || s)))) as full_name
+    from nodes
+),
+rare_full_names as (
+    select node_id, list_sort(list(full_name)) as tokens
+    from full_names
+    where full_name in (select full_name from full_names group by full_name having count(*) <= 10)
+    group by node_id
+),
 profiles as (
     select
         n.*,
@@ -71,10 +86,12 @@ profiles as (
         coalesce(f.uncommon_surnames, []) as uncommon_surnames,
         coalesce(f.forename_phonetics, []) as forename_phonetics,
         coalesce(f.surname_phonetics, []) as surname_phonetics,
-        coalesce(p.tokens, []) as partner_tokens
+        coalesce(p.tokens, []) as partner_tokens,
+        coalesce(r.tokens, []) as rare_name_tokens
     from nodes n
     left join name_facts f using (node_id)
     left join partner_tokens p using (node_id)
+    left join rare_full_names r using (node_id)
 ),
 -- A node with no date of birth at all is paired with every node giving one of its forename and
 -- surname combinations as written, where the forename or the surname is uncommon (see name_facts).
@@ -84,7 +101,7 @@ profiles as (
 -- its two nodes carry, and two nodes without a date of birth the name. So a pair of nodes that both
 -- have a date of birth is never formed, not even inside the join, and the pairs grow with the
 -- few nodes that lack one.
-full_names as (
+uncommon_full_names as (
     select node_id, len(dobs) = 0 as without_dob,
         unnest(list_filter(flatten(list_transform(forenames, lambda f: list_transform(surnames, lambda s:
             case when list_contains(uncommon_forenames, f) or list_contains(uncommon_surnames, s)
@@ -93,7 +110,7 @@ full_names as (
 ),
 without_dob_pairs as (
     select distinct x.node_id as without_dob_id, y.node_id as with_dob_id
-    from full_names x join full_names y using (full_name)
+    from uncommon_full_names x join uncommon_full_names y using (full_name)
     where x.without_dob and not y.without_dob
 ),
 no_dob_name_keys as (
@@ -103,7 +120,7 @@ no_dob_name_keys as (
         union all
         select with_dob_id, 'pair ' || without_dob_id || ' ' || with_dob_id from without_dob_pairs
         union all
-        select node_id, 'name ' || full_name from full_names where without_dob
+        select node_id, 'name ' || full_name from uncommon_full_names where without_dob
     )
     group by node_id
 )
@@ -117,12 +134,14 @@ select
     --   a forename and surname, as written or as they sound, with the year and month, or the
     --   month and day, of birth (one wrong digit in the other part);
     --   the sound of either name and the initial of the other with the postcode district (a
-    --   wrong date of birth and a misspelling of the other name; the sound alone with the
-    --   district pairs up thousands of strangers in a big authority); a date of birth with the
+    --   wrong date of birth and a misspelling of the other name, or a blank or swapped one; the
+    --   sound alone with the district pairs up thousands of strangers in a big authority, and a
+    --   key more than 50 nodes share is dropped at the end of this file); a date of birth with the
     --   postcode district (both names misspelt or replaced);
     --   a forename and surname with the other parent (no date of birth recorded);
     --   a forename and surname as written, one of them uncommon, where one of the two nodes has
     --   no date of birth at all (a list where it was left blank): see full_names above;
+    --   a forename and surname that at most 10 nodes carry (her date of birth wrong altogether);
     --   a Cafcass id (the model's rule).
     -- A date of birth alone would pair up every woman born on one day, and names alone every
     -- Sarah Smith: nearly all of them strangers, and at 200,000 mothers millions of pairs.
@@ -147,12 +166,32 @@ select
         as birth_parts,
     list_sort(list_distinct(flatten(list_transform(given_names, lambda f: flatten(list_transform(family_names, lambda s:
         list_transform(birth_parts, lambda part: f || '|' || s || '|' || part))))))) as name_birth_month_tokens,
+    -- The initials of each name; a name not recorded stands for every initial (a blank does not
+    -- disagree), so her surname's sound and the district still find her when the forename is blank.
+    case when len(forenames) = 0 then string_split('abcdefghijklmnopqrstuvwxyz', '')
+         else list_distinct(list_transform(forenames, lambda f: f[1])) end as forename_initials,
+    case when len(surnames) = 0 then string_split('abcdefghijklmnopqrstuvwxyz', '')
+         else list_distinct(list_transform(surnames, lambda s: s[1])) end as surname_initials,
+    -- Not marked as forename or surname, so the names written in each other's boxes share a key.
     list_sort(list_distinct(flatten(list_transform(postcodes, lambda pc: list_concat(
-        flatten(list_transform(forename_phonetics, lambda p: list_transform(surnames, lambda s: pc || '|f~' || p || '|' || s[1]))),
-        flatten(list_transform(surname_phonetics, lambda p: list_transform(forenames, lambda f: pc || '|s~' || p || '|' || f[1])))
+        flatten(list_transform(forename_phonetics, lambda p: list_transform(surname_initials, lambda i: pc || '|' || p || '|' || i))),
+        flatten(list_transform(surname_phonetics, lambda p: list_transform(forename_initials, lambda i: pc || '|' || p || '|' || i)))
     ))))) as postcode_sound_tokens,
     list_sort(list_distinct(flatten(list_transform(forenames, lambda f: flatten(list_transform(surnames, lambda s:
         list_transform(partner_tokens, lambda p: f || '|' || s || '|' || p))))))) as name_partner_tokens,
     coalesce(k.tokens, []) as no_dob_name_tokens
 from profiles
 left join no_dob_name_keys k using (node_id);
+
+-- A postcode key more than 50 nodes carry is a common name in a crowded district (the sound of
+-- Smith and an S in a district of 40,000 mothers): nearly all its pairs are strangers, and its
+-- pairs grow with the square of the district. Such keys are dropped (at most 1,225 pairs a key
+-- remain); those women are compared through their date of birth like anyone with a common name.
+create or replace temp table postcode_sound_kept as
+with tokens as (select node_id, unnest(postcode_sound_tokens) as token from person_profiles),
+kept as (select token from tokens group by token having count(*) <= 50)
+select node_id, list_sort(list(token)) as tokens from tokens semi join kept using (token) group by node_id;
+
+create or replace temp table person_profiles as
+select p.* replace (coalesce(k.tokens, []) as postcode_sound_tokens)
+from person_profiles p left join postcode_sound_kept k using (node_id);

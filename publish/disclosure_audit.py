@@ -488,22 +488,13 @@ class _Solver:
         needs, and most cells pass that way without a solve. With `large`, stops after the
         minimum if it is at least that (known not to be small). Either way the range returned
         may be narrower than the true one; only those two conclusions may be drawn from it."""
-        constant, hidden_terms = 0.0, {}
-        for cell, coefficient in terms.items():
-            value = self.system.values[cell]
-            if value is None:
-                hidden_terms[self.position[cell]] = coefficient
-            else:
-                constant += coefficient * value
+        constant, hidden_terms = self._split(terms)
         if not hidden_terms:
             return constant, constant
-        blocks = tuple(sorted({self.block[i] for i in hidden_terms}))
         key = (tuple(sorted(hidden_terms.items())), constant)
         if key in self._cache:
             return self._cache[key]
-        model = self._model(blocks, set(hidden_terms))
-        indices = np.array([model.column[i] for i in hidden_terms], dtype=np.int32)
-        costs = np.array(list(hidden_terms.values()), dtype=float)
+        model, indices, costs = self._objective(hidden_terms)
         seen = model.seen(indices, costs, constant)
         if wide is not None and seen is not None and seen[1] - seen[0] >= wide:
             return seen
@@ -518,18 +509,33 @@ class _Solver:
     def pinned_by(self, terms: Terms) -> tuple[Cell, ...]:
         """The shown cells in the relations binding at the smallest and the largest value of
         sum(coefficient * cell) (non-zero duals)."""
-        hidden_terms = {self.position[cell]: c for cell, c in terms.items() if self.system.values[cell] is None}
+        _, hidden_terms = self._split(terms)
         if not hidden_terms:
             return ()
-        model = self._model(tuple(sorted({self.block[i] for i in hidden_terms})), set(hidden_terms))
-        indices = np.array([model.column[i] for i in hidden_terms], dtype=np.int32)
-        costs = np.array(list(hidden_terms.values()), dtype=float)
+        model, indices, costs = self._objective(hidden_terms)
         cells: dict[Cell, None] = {}
         for sign in (1.0, -1.0):
             model.minimise(indices, sign * costs)
             for number in model.binding_rows():
                 cells.update(dict.fromkeys(self.shown_in_row[number]))
         return tuple(cells)
+
+    def _split(self, terms: Terms) -> tuple[float, dict[int, float]]:
+        """The shown cells' part of sum(coefficient * cell), and the hidden cells' coefficients."""
+        constant, hidden_terms = 0.0, {}
+        for cell, coefficient in terms.items():
+            value = self.system.values[cell]
+            if value is None:
+                hidden_terms[self.position[cell]] = coefficient
+            else:
+                constant += coefficient * value
+        return constant, hidden_terms
+
+    def _objective(self, hidden_terms: dict[int, float]):
+        """The model of the blocks the hidden cells are in, with their columns and coefficients."""
+        model = self._model(tuple(sorted({self.block[i] for i in hidden_terms})), set(hidden_terms))
+        indices = np.array([model.column[i] for i in hidden_terms], dtype=np.int32)
+        return model, indices, np.array(list(hidden_terms.values()), dtype=float)
 
     def _model(self, blocks: tuple[int, ...], extra: set[int]):
         """A HiGHS model of some blocks' relations, built once and re-solved for each objective

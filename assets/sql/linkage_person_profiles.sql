@@ -102,11 +102,10 @@ profiles as (
 -- have a date of birth is never formed, not even inside the join, and the pairs grow with the
 -- few nodes that lack one.
 uncommon_full_names as (
-    select node_id, len(dobs) = 0 as without_dob,
-        unnest(list_filter(flatten(list_transform(forenames, lambda f: list_transform(surnames, lambda s:
-            case when list_contains(uncommon_forenames, f) or list_contains(uncommon_surnames, s)
-                 then f || '|' || s end))), lambda n: n is not null)) as full_name
-    from profiles
+    select node_id, len(p.dobs) = 0 as without_dob, n.full_name
+    from full_names n join profiles p using (node_id)
+    where list_contains(p.uncommon_forenames, split_part(n.full_name, '|', 1))
+       or list_contains(p.uncommon_surnames, split_part(n.full_name, '|', 2))
 ),
 without_dob_pairs as (
     select distinct x.node_id as without_dob_id, y.node_id as with_dob_id
@@ -140,7 +139,7 @@ select
     --   postcode district (both names misspelt or replaced);
     --   a forename and surname with the other parent (no date of birth recorded);
     --   a forename and surname as written, one of them uncommon, where one of the two nodes has
-    --   no date of birth at all (a list where it was left blank): see full_names above;
+    --   no date of birth at all (a list where it was left blank): see uncommon_full_names above;
     --   a forename and surname that at most 10 nodes carry (her date of birth wrong altogether);
     --   a Cafcass id (the model's rule).
     -- A date of birth alone would pair up every woman born on one day, and names alone every

@@ -36,7 +36,7 @@ PARAMETERS = {"m_probability", "u_probability", "probability_two_random_records_
 # Columns of a profile used only to choose which pairs to score (see _settings), not compared.
 BLOCKING_KEY_COLUMNS = ("given_names", "family_names", "birth_parts", "dob_name_tokens", "name_birth_month_tokens",
                         "forename_initials", "surname_initials", "postcode_sound_tokens", "dob_place_tokens",
-                        "name_partner_tokens", "rare_name_tokens", "no_dob_name_tokens")
+                        "name_partner_tokens", "partner_keys", "rare_name_tokens", "no_dob_name_tokens")
 
 
 @dataclass(frozen=True)
@@ -170,11 +170,12 @@ COMPARISON_NAMES = ("forename", "surname", "dob", "cafcass_id", "postcode", "par
 
 
 def _in_the_other_box(sql: Dialect, column: str, other_column: str, label: str) -> cll.CustomLevel:
-    """The left record's `column` (say its forename) is, or nearly is, the right record's
-    `other_column` (its surname): the names written in each other's boxes, often with a slip.
-    One way only, so a single name written in the wrong box counts once: the forename
-    comparison sees the left forename cross over, the surname comparison the left surname, and
-    a full swap both."""
+    """The left record's `column` (say the names it gives only as forenames) is, or nearly is,
+    the right record's `other_column` (its surnames): the names written in each other's boxes,
+    often with a slip. One way only, so a single name written in the wrong box counts once: the
+    forename comparison sees the left forename cross over, the surname comparison the left
+    surname, and a full swap both. Names the left record also gives in the other box are left
+    out: they are compared as what they are (a shared surname is the surname level's)."""
     # (The size test also tells Splink the level reads other_column: it does not look inside lambdas.)
     return cll.CustomLevel(
         f"{sql.size}({other_column}_r) > 0 and "
@@ -207,7 +208,7 @@ def _comparisons(role: str, sql: Dialect) -> list[cl.CustomComparison]:
                 _shared(sql, "uncommon_forenames", "same uncommon forename (under 1 in 100 records)"),
                 _shared(sql, "forenames", "same forename"),
                 _shared(sql, "forename_groups", "forename variant (nickname table)"),
-                _in_the_other_box(sql, "forenames", "surnames", "forename written as the other's surname"),
+                _in_the_other_box(sql, "forename_only_names", "surnames", "forename written as the other's surname"),
                 _one_edit(sql, "forenames", "forename one keying slip apart"),
                 cll.CustomLevel(f"{_best_similarity(sql, 'forenames')} >= 0.88", "forename spelt nearly the same"),
                 _shared(sql, "forename_phonetics", "forename sounds the same (Metaphone)"),
@@ -221,7 +222,7 @@ def _comparisons(role: str, sql: Dialect) -> list[cl.CustomComparison]:
                 _missing(sql, "surnames"),
                 _shared(sql, "uncommon_surnames", "same uncommon surname (under 1 in 200 records)"),
                 _shared(sql, "surnames", "same surname (or former surname)"),
-                _in_the_other_box(sql, "surnames", "forenames", "surname written as the other's forename"),
+                _in_the_other_box(sql, "surname_only_names", "forenames", "surname written as the other's forename"),
                 _one_edit(sql, "surnames", "surname one keying slip apart"),
                 cll.CustomLevel(f"{_best_similarity(sql, 'surnames')} >= 0.9", "surname spelt nearly the same"),
                 _shared(sql, "surname_phonetics", "surname sounds the same (Metaphone)"),
@@ -270,6 +271,7 @@ def _settings(role: str, sql: Dialect) -> SettingsCreator:
             block_on("dob_place_tokens", arrays_to_explode=["dob_place_tokens"]),
             block_on("cafcass_ids", arrays_to_explode=["cafcass_ids"]),
             block_on("name_partner_tokens", arrays_to_explode=["name_partner_tokens"]),
+            block_on("partner_keys", arrays_to_explode=["partner_keys"]),
             block_on("rare_name_tokens", arrays_to_explode=["rare_name_tokens"]),
             # A forename and surname, one of them uncommon, where one of the two has no date of
             # birth: every rule above needs a date of birth, a postcode, a Cafcass id or the other

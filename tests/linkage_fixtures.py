@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 from dagster_duckdb import DuckDBResource
 
 import assets.linkage_core
@@ -15,12 +16,15 @@ import assets.linkage_quality
 from assets.ingest import raw_assets
 from assets.staging import staging_assets, staging_checks
 from conftest import write_source
+from linkage.phonetics import write_name_phonetics
 from linkage.pseudonyms import Pseudonymiser
 from linkage.settings import LinkageConfig
+from linkage.sql_steps import run_sql_file
 from publish.output_folder import OutputFolder
 from sources.landing import LandingFolder
 from sources.synth import generate
 
+PROFILES_SQL = Path(__file__).resolve().parents[1] / "assets" / "sql" / "linkage_person_profiles.sql"
 BACKGROUND_MOTHERS = 400
 BACKGROUND_SEED = 5
 LINKAGE_ASSETS = dg.load_assets_from_modules([
@@ -128,3 +132,28 @@ def materialize_linkage(landing: Path, warehouse: Path, with_sources: bool = Tru
         },
         raise_on_error=False,
     )
+
+
+def person_profiles_of(records: list[tuple], partners: dict[str, list[str]] | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection holding temp table person_profiles, built by the real profile SQL from
+    hand-made mother records (node_id, forename, surname, dob, district; a node may have several)
+    and, optionally, the other parent's tokens per node (see linkage_mother_partners.sql)."""
+    conn = duckdb.connect()
+    conn.execute("create schema linkage")
+    conn.execute("""create table linkage.person_records (
+        node_id varchar, linked_as varchar, source varchar, is_s31 boolean, event_date date,
+        forename_key varchar, forename_keys varchar[], surname_keys varchar[], dob date,
+        cafcass_person_id varchar, postcode_district varchar)""")
+    for node_id, forename, surname, dob, district in records:
+        conn.execute(
+            "insert into linkage.person_records values (?, 'mother', 'cafcass', true, '2020-01-01', ?, ?, ?, ?, null, ?)",
+            [node_id, forename, [forename] if forename else [], [surname] if surname else [], dob, district])
+    conn.execute("create table linkage.name_variants (name_key varchar, group_number integer)")
+    conn.execute("create temp table partner_tokens (node_id varchar, tokens varchar[], keys varchar[])")
+    for node_id, tokens in (partners or {}).items():
+        # As linkage_mother_partners.sql: a father's surname with his date of birth is a key.
+        conn.execute("insert into partner_tokens values (?, ?, list_filter(?, lambda t: regexp_matches(t, '\\d$')))",
+                     [node_id, tokens, tokens])
+    write_name_phonetics(conn)
+    run_sql_file(conn, PROFILES_SQL, role="mother")
+    return conn

@@ -5,33 +5,15 @@ must not hide a match; a key shared by a crowd must not make every pair in it.
 """
 
 import datetime
-from pathlib import Path
 
-import duckdb
 import pytest
 
-from linkage.phonetics import write_name_phonetics
-from linkage.sql_steps import run_sql_file
-
-PROFILES_SQL = Path(__file__).resolve().parents[1] / "assets" / "sql" / "linkage_person_profiles.sql"
+from linkage_fixtures import person_profiles_of
 
 
-def profiles(records: list[tuple]) -> dict[str, dict]:
+def profiles(records: list[tuple], partners: dict[str, list[str]] | None = None) -> dict[str, dict]:
     """Blocking keys per node for mother records (node_id, forename, surname, dob, district)."""
-    conn = duckdb.connect()
-    conn.execute("create schema linkage")
-    conn.execute("""create table linkage.person_records (
-        node_id varchar, linked_as varchar, source varchar, is_s31 boolean, event_date date,
-        forename_key varchar, forename_keys varchar[], surname_keys varchar[], dob date,
-        cafcass_person_id varchar, postcode_district varchar)""")
-    for node_id, forename, surname, dob, district in records:
-        conn.execute(
-            "insert into linkage.person_records values (?, 'mother', 'cafcass', true, '2020-01-01', ?, ?, ?, ?, null, ?)",
-            [node_id, forename, [forename] if forename else [], [surname] if surname else [], dob, district])
-    conn.execute("create table linkage.name_variants (name_key varchar, group_number integer)")
-    conn.execute("create temp table partner_tokens (node_id varchar, tokens varchar[])")
-    write_name_phonetics(conn)
-    run_sql_file(conn, PROFILES_SQL, role="mother")
+    conn = person_profiles_of(records, partners)
     rows = conn.sql("select * from person_profiles").to_arrow_table().to_pylist()
     return {row["node_id"]: row for row in rows}
 
@@ -64,3 +46,18 @@ def test_a_postcode_key_shared_by_more_than_fifty_profiles_is_dropped():
     keys = profiles(crowd(50, "FY1") + crowd(51, "FY2"))
     assert "FY1|SM0|s" in keys["FY1-0"]["postcode_sound_tokens"]
     assert keys["FY2-0"]["postcode_sound_tokens"] == []
+
+
+def test_names_in_each_other_boxes_with_a_misread_day_still_meet_on_names_and_month_of_birth():
+    keys = profiles([("a", "kelly", "trevithick", "1993-05-19", None), ("b", "trevithick", "kelly", "1993-05-13", None)])
+    assert shared(keys["a"], keys["b"], "name_birth_month_tokens")
+
+
+def test_the_same_father_by_surname_and_date_of_birth_meets_her_whatever_her_own_details_say():
+    keys = profiles([("a", "chelsea", "davies", "1996-01-03", None), ("b", "davies", "chelsea", None, None),
+                     ("c", "amy", "jones", "1990-02-02", None), ("d", "kirsty", "brown", "1985-03-03", None)],
+                    partners={"a": ["carl|wilson", "wilson|1996-05-09"], "b": ["carl|wilson", "wilson|1996-05-09"],
+                              "c": ["carl|wilson"], "d": ["carl|wilson"]})
+    assert shared(keys["a"], keys["b"], "partner_keys") == {"wilson|1996-05-09"}
+    # A father's name alone (many Carl Wilsons) is not a key.
+    assert keys["c"]["partner_keys"] == [] and keys["d"]["partner_keys"] == []

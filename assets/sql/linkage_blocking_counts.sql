@@ -11,6 +11,7 @@ with keys as (
     union all select 'date of birth with postcode district', unnest(dob_place_tokens) from person_profiles
     union all select 'Cafcass id', unnest(cafcass_ids) from person_profiles
     union all select 'names with the other parent', unnest(name_partner_tokens) from person_profiles
+    union all select 'the other parent, by his surname and date of birth', unnest(partner_keys) from person_profiles
     union all select 'a full name at most 10 nodes carry', unnest(rare_name_tokens) from person_profiles
     union all select 'uncommon full name, one of the two without a date of birth', unnest(no_dob_name_tokens) from person_profiles
 )

@@ -82,11 +82,17 @@ rare_full_names as (
 profiles as (
     select
         n.*,
+        -- Her names less those her records also give in the other box (one record with the names
+        -- swapped puts her surname among her forenames): the model asks whether these cross over to
+        -- the other's other box, so a surname both share is not counted a second time as a swap.
+        list_filter(n.forenames, lambda f: not list_contains(n.surnames, f)) as forename_only_names,
+        list_filter(n.surnames, lambda s: not list_contains(n.forenames, s)) as surname_only_names,
         coalesce(f.uncommon_forenames, []) as uncommon_forenames,
         coalesce(f.uncommon_surnames, []) as uncommon_surnames,
         coalesce(f.forename_phonetics, []) as forename_phonetics,
         coalesce(f.surname_phonetics, []) as surname_phonetics,
         coalesce(p.tokens, []) as partner_tokens,
+        coalesce(p.keys, []) as partner_keys,
         coalesce(r.tokens, []) as rare_name_tokens
     from nodes n
     left join name_facts f using (node_id)
@@ -130,14 +136,16 @@ select
     --   a date of birth (either way round) with any name or name sound, forename or surname
     --   (which also finds her when her forename and surname were written the wrong way round),
     --   or with her initials;
-    --   a forename and surname, as written or as they sound, with the year and month, or the
-    --   month and day, of birth (one wrong digit in the other part);
+    --   a forename and surname, as written or as they sound, in either box, with the year and
+    --   month, or the month and day, of birth (one wrong digit in the other part);
     --   the sound of either name and the initial of the other with the postcode district (a
     --   wrong date of birth and a misspelling of the other name, or a blank or swapped one; the
     --   sound alone with the district pairs up thousands of strangers in a big authority, and a
     --   key more than 50 nodes share is dropped at the end of this file); a date of birth with the
     --   postcode district (both names misspelt or replaced);
-    --   a forename and surname with the other parent (no date of birth recorded);
+    --   a forename and surname with the other parent (no date of birth recorded); the other parent
+    --   alone where his details say who he is (partner_keys: a father's surname and date of birth),
+    --   whatever hers say (her names swapped or misread and no date of birth of her own);
     --   a forename and surname as written, one of them uncommon, where one of the two nodes has
     --   no date of birth at all (a list where it was left blank): see uncommon_full_names above;
     --   a forename and surname that at most 10 nodes carry (her date of birth wrong altogether);
@@ -163,8 +171,10 @@ select
         list_transform(postcodes, lambda pc: d || '|' || pc))))) as dob_place_tokens,
     list_distinct(flatten(list_transform(dobs, lambda d: [strftime(d, 'ym %Y-%m'), strftime(d, 'md %m-%d')])))
         as birth_parts,
+    -- (The two names in alphabetical order, so a woman whose names were written in each other's
+    -- boxes has the same keys.)
     list_sort(list_distinct(flatten(list_transform(given_names, lambda f: flatten(list_transform(family_names, lambda s:
-        list_transform(birth_parts, lambda part: f || '|' || s || '|' || part))))))) as name_birth_month_tokens,
+        list_transform(birth_parts, lambda part: least(f, s) || '|' || greatest(f, s) || '|' || part))))))) as name_birth_month_tokens,
     -- The initials of each name; a name not recorded stands for every initial (a blank does not
     -- disagree), so her surname's sound and the district still find her when the forename is blank.
     case when len(forenames) = 0 then string_split('abcdefghijklmnopqrstuvwxyz', '')
@@ -177,7 +187,7 @@ select
         flatten(list_transform(surname_phonetics, lambda p: list_transform(forename_initials, lambda i: pc || '|' || p || '|' || i)))
     ))))) as postcode_sound_tokens,
     list_sort(list_distinct(flatten(list_transform(forenames, lambda f: flatten(list_transform(surnames, lambda s:
-        list_transform(partner_tokens, lambda p: f || '|' || s || '|' || p))))))) as name_partner_tokens,
+        list_transform(partner_tokens, lambda p: least(f, s) || '|' || greatest(f, s) || '|' || p))))))) as name_partner_tokens,
     coalesce(k.tokens, []) as no_dob_name_tokens
 from profiles
 left join no_dob_name_keys k using (node_id);

@@ -197,7 +197,6 @@ def _year_off_by_one(sql: Dialect) -> cll.CustomLevel:
 
 
 def _comparisons(role: str, sql: Dialect) -> list[cl.CustomComparison]:
-    partner = "the father in her sets" if role == "mother" else "the woman who is mother in his sets"
     return [
         cl.CustomComparison(
             output_column_name="forename",
@@ -254,8 +253,28 @@ def _comparisons(role: str, sql: Dialect) -> list[cl.CustomComparison]:
                 cll.ElseLevel(),
             ],
         ),
-        _shared_or_not(sql, "partner", f"The other parent: {partner}", "partner_tokens", f"same {partner}"),
+        _partner(role, sql),
     ]
+
+
+def _partner(role: str, sql: Dialect) -> cl.CustomComparison:
+    """For a mother, the father in her sets (his surname with his date of birth, his forename with
+    his surname), the same or one keying slip apart: his name misread or a digit of his date of
+    birth. For a father, the woman linked as mother in his sets: her cluster, which is the same
+    or not (two cluster ids a slip apart are two women)."""
+    if role == "father":
+        return _shared_or_not(sql, "partner", "The other parent: the woman who is mother in his sets",
+                              "partner_tokens", "same the woman who is mother in his sets")
+    return cl.CustomComparison(
+        output_column_name="partner",
+        comparison_description="The other parent: the father in her sets, the same or one keying slip apart",
+        comparison_levels=[
+            _missing(sql, "partner_tokens"),
+            _shared(sql, "partner_tokens", "same the father in her sets"),
+            _one_edit(sql, "partner_tokens", "the father in her sets, one keying slip apart"),
+            cll.ElseLevel(),
+        ],
+    )
 
 
 def _settings(role: str, sql: Dialect) -> SettingsCreator:

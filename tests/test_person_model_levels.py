@@ -6,13 +6,13 @@ from linkage.person_model import DIALECTS, _comparisons
 from linkage_fixtures import person_profiles_of
 
 
-def level(records: list[tuple], comparison: str, left: str = "a", right: str = "b") -> str:
-    """The label of the first level of `comparison` whose condition holds for (left, right)."""
-    conn = person_profiles_of(records)
+def level(records: list[tuple], comparison: str, partners: dict[str, list[str]] | None = None) -> str:
+    """The label of the first level of `comparison` whose condition holds for nodes a and b."""
+    conn = person_profiles_of(records, partners)
     columns = [row[0] for row in conn.execute("select column_name from (describe person_profiles)").fetchall()]
     select = ", ".join([f'l."{c}" as "{c}_l"' for c in columns] + [f'r."{c}" as "{c}_r"' for c in columns])
     conn.execute(f"create temp table pair as select {select} from person_profiles l, person_profiles r "
-                 "where l.node_id = ? and r.node_id = ?", [left, right])
+                 "where l.node_id = 'a' and r.node_id = 'b'")
     built = [c.get_comparison("duckdb") for c in _comparisons("mother", DIALECTS["duckdb"])]
     chosen = next(c for c in built if c.output_column_name == comparison)
     for candidate in chosen.comparison_levels:
@@ -35,3 +35,11 @@ def test_a_surname_she_once_gave_as_a_forename_is_not_counted_again_as_a_swap():
                ("b", "charlotte", "johnson", "1984-05-13", None)]
     assert level(records, "surname") == "same surname (or former surname)"
     assert level(records, "forename") == "All other comparisons"
+
+
+def test_the_same_father_with_his_surname_misread_is_a_slip_not_another_man():
+    records = [("a", "amy", "johnson", "1984-05-13", None), ("b", "amy", "johnson", None, None)]
+    father = {"a": ["john|sharples", "sharples|1991-07-31"], "b": ["john|shaples", "shaples|1991-07-31"]}
+    assert level(records, "partner", father) == "the father in her sets, one keying slip apart"
+    other = {"a": ["john|sharples", "sharples|1991-07-31"], "b": ["lee|atkinson", "atkinson|1990-01-02"]}
+    assert level(records, "partner", other) == "All other comparisons"

@@ -328,11 +328,13 @@ def train_and_predict(profiles: pa.Table, role: str, settings: LinkageSettings) 
         model = _rounded(trainer.misc.save_model_to_json())
         trained = time.perf_counter()
         lowest = min(role_settings.review_low, role_settings.match_threshold)
-        predictor = Linker(profiles_table, model, log_level=logging.WARNING)
+        numbered, node_ids = _numbered(profiles)
+        predictor = Linker(session.db_api.register(numbered, table_name=f"{role}_profiles_numbered"),
+                           {**model, "unique_id_column_name": NUMBER}, log_level=logging.WARNING)
         # Scored down to PRIOR_HEADROOM_BITS below the review band, so the prior can rise.
         predictions = predictor.inference.predict(
             threshold_match_weight=_weight(lowest) - PRIOR_HEADROOM_BITS)
-        scored = session.to_arrow(predictions)
+        scored = _with_node_ids(session.to_arrow(predictions), node_ids)
     model, scored = _with_prior_from_predictions(model, scored, profiles.num_rows, lowest)
     scored = scored.sort_by([("node_id_l", "ascending"), ("node_id_r", "ascending")])
     model_json = json.dumps(model, indent=2, sort_keys=True)
@@ -348,6 +350,24 @@ def train_and_predict(profiles: pa.Table, role: str, settings: LinkageSettings) 
 
 
 PRIOR_HEADROOM_BITS = 4.0  # the prior may move by up to 16 times from its first estimate
+NUMBER = "node_number"
+
+
+def _numbered(profiles: pa.Table) -> tuple[pa.Table, pa.ChunkedArray]:
+    """The profiles, each numbered by its place in node_id order, and the node_ids in that order:
+    pairs are scored on the numbers, as Splink blocks and joins on whole numbers in half the time
+    it takes on text ids. The numbers keep the ids' order, so each pair keeps its left and right."""
+    numbers = pc.subtract(pc.rank(profiles["node_id"], sort_keys="ascending", tiebreaker="first"), 1).cast(pa.int64())
+    return (profiles.append_column(NUMBER, numbers),
+            profiles["node_id"].take(pc.sort_indices(profiles["node_id"])))
+
+
+def _with_node_ids(scored: pa.Table, node_ids: pa.ChunkedArray) -> pa.Table:
+    """Scored pairs with node_id_l and node_id_r again in place of their numbers (see _numbered)."""
+    for side in ("l", "r"):
+        index = scored.schema.get_field_index(f"{NUMBER}_{side}")
+        scored = scored.set_column(index, f"node_id_{side}", node_ids.take(scored[f"{NUMBER}_{side}"]))
+    return scored
 
 
 def _weight(probability: float) -> float:

@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink.blocking_analysis import count_comparisons_from_blocking_rules
 from splink.blocking_rule_library import CustomRule
 
 from linkage.graph import connected_components
@@ -80,6 +81,66 @@ def plain_splink(conn: duckdb.DuckDBPyConnection, cluster_threshold: float | Non
         predictions = linker.inference.predict(threshold_match_probability=0.5)
         links = (predictions.as_duckdbpyrelation()
                  .select("record_id_l as node_id_l, record_id_r as node_id_r, match_probability as strength")
+                 .to_arrow_table())
+        clusters = None
+        if cluster_threshold is not None:
+            clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+                predictions, threshold_match_probability=cluster_threshold).as_duckdbpyrelation().to_arrow_table()
+    return links, clusters
+
+
+# The plain model issue 11 describes (benchmarks/linkage_public.py scores it on FEBRL, and
+# benchmarks/pipeline_scale.py times it): blocked on date of birth, on both names, and on the
+# postcode with either name.
+ISSUE_BLOCKS = [
+    block_on("dob"),
+    block_on("forename", "surname"),
+    block_on("postcode", "forename"),
+    block_on("postcode", "surname"),
+]
+
+
+def _issue_settings(unique_id: str) -> SettingsCreator:
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name=unique_id,
+        comparisons=[
+            cl.NameComparison("forename"),
+            cl.NameComparison("surname"),
+            cl.DateOfBirthComparison("dob", input_is_string=False),
+            cl.ExactMatch("postcode"),
+        ],
+        blocking_rules_to_generate_predictions=ISSUE_BLOCKS,
+    )
+
+
+def issue_blocked_pairs(records: pa.Table, unique_id: str) -> list[int]:
+    """How many pairs each of ISSUE_BLOCKS adds to those before it: counted up to 100,000
+    records, and above that estimated by Splink from a 5% sample of them (making every pair
+    would take as long as the model)."""
+    with duckdb.connect() as session:
+        table = DuckDBAPI(connection=session).register(records, table_name="records")
+        return [rule["marginal_comparison_count"] for rule in count_comparisons_from_blocking_rules(
+            table, blocking_rules=ISSUE_BLOCKS, link_type="dedupe_only", unique_id_column_name=unique_id,
+            record_sample_proportion=1.0 if records.num_rows <= 100_000 else 0.05)]
+
+
+def issue_plain_splink(records: pa.Table, unique_id: str, *, recall: float, u_max_pairs: float, seed: int,
+                       cluster_threshold: float | None = None) -> tuple[pa.Table, pa.Table | None]:
+    """The plain model an analyst writes in an afternoon, trained as Splink's tutorials do, on
+    `records` (`unique_id`, forename, surname, dob as a date, postcode): every blocked pair at 0.5
+    or more (node_id_l, node_id_r, strength = probability) and, given a threshold, the clusters."""
+    with duckdb.connect() as session:
+        linker = Linker(DuckDBAPI(connection=session).register(records, table_name="records"),
+                        _issue_settings(unique_id), log_level=logging.WARNING)
+        linker.training.estimate_probability_two_random_records_match(
+            [block_on("forename", "surname", "dob")], recall=recall)
+        linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
+        for block in (block_on("dob"), block_on("forename", "surname")):
+            linker.training.estimate_parameters_using_expectation_maximisation(block)
+        predictions = linker.inference.predict(threshold_match_probability=0.5)
+        links = (predictions.as_duckdbpyrelation()
+                 .select(f"{unique_id}_l as node_id_l, {unique_id}_r as node_id_r, match_probability as strength")
                  .to_arrow_table())
         clusters = None
         if cluster_threshold is not None:

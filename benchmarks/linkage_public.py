@@ -38,8 +38,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import splink.comparison_library as cl
-from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from linkage_baselines import issue_plain_splink
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BENCHMARK_KEY = "public-linkage-benchmark-key-not-for-real-data-0123456789"
@@ -154,16 +153,8 @@ def exact_clusters(records: list[dict]) -> dict[str, str]:
     return groups
 
 
-PLAIN_BLOCKS = [
-    block_on("dob"),
-    block_on("forename", "surname"),
-    block_on("postcode", "forename"),
-    block_on("postcode", "surname"),
-]
-
-
 def plain_splink_links(records: list[dict]) -> list[tuple[str, str, float]]:
-    """The plain model an analyst writes in an afternoon, trained as Splink's tutorials do."""
+    """The plain model the issue describes (linkage_baselines.issue_plain_splink) on the records."""
     logging.getLogger("splink").setLevel(logging.ERROR)  # its training notes are not results
     def value(text: str):
         return text.lower() or None
@@ -174,29 +165,8 @@ def plain_splink_links(records: list[dict]) -> list[tuple[str, str, float]]:
         "dob": pa.array([datetime.date.fromisoformat(r["dob"]) if r["dob"] else None for r in records], pa.date32()),
         "postcode": [value(r["postcode"]) for r in records],
     })
-    settings = SettingsCreator(
-        link_type="dedupe_only",
-        unique_id_column_name="case_id",
-        comparisons=[
-            cl.NameComparison("forename"),
-            cl.NameComparison("surname"),
-            cl.DateOfBirthComparison("dob", input_is_string=False),
-            cl.ExactMatch("postcode"),
-        ],
-        blocking_rules_to_generate_predictions=PLAIN_BLOCKS,
-    )
-    with duckdb.connect() as conn:
-        linker = Linker(DuckDBAPI(connection=conn).register(table, table_name="records"), settings,
-                        log_level=logging.WARNING)
-        linker.training.estimate_probability_two_random_records_match(
-            [block_on("forename", "surname", "dob")], recall=0.6)
-        linker.training.estimate_u_using_random_sampling(max_pairs=1_000_000, seed=SEED)
-        for block in (block_on("dob"), block_on("forename", "surname")):
-            linker.training.estimate_parameters_using_expectation_maximisation(block)
-        predictions = linker.inference.predict(threshold_match_probability=0.5)
-        rows = predictions.as_duckdbpyrelation().select(
-            "case_id_l, case_id_r, match_probability").fetchall()
-    return rows
+    links, _ = issue_plain_splink(table, "case_id", recall=0.6, u_max_pairs=1_000_000, seed=SEED)
+    return list(zip(*(links[column].to_pylist() for column in ("node_id_l", "node_id_r", "strength"))))
 
 
 def trawl_clusters(landing: Path, warehouse: Path) -> tuple[dict[str, str], float]:

@@ -5,8 +5,12 @@
    sum the wall time of its steps (STEP_START to STEP_SUCCESS/FAILURE) per stage; the result is
    saved at once, with the process's peak memory;
 3. in another fresh process, on the same mother records (linkage.person_records), train, predict
-   and cluster with the plain Splink model of benchmarks/linkage_baselines.py, for the ratio of
-   trawl's mother linkage (profiles, model, pairs, clusters) to it.
+   and cluster with the plain Splink model of benchmarks/linkage_baselines.py (names and date of
+   birth), for the ratio of trawl's mother linkage (profiles, model, pairs, clusters) to it;
+4. likewise with the plain model issue 11 describes (linkage_baselines.issue_plain_splink: names,
+   date of birth and postcode, blocked on date of birth, on both names and on postcode with either
+   name), unless Splink estimates its blocking rules make more than --issue-max-pairs pairs, which
+   this machine cannot score (the estimate is reported either way).
 
     .venv/bin/python benchmarks/pipeline_scale.py --sizes 2000 20000 200000 [--out DIR] [--no-baseline]
     .venv/bin/python benchmarks/pipeline_scale.py --sizes 2000 --linkage-config my_linkage.yaml
@@ -137,15 +141,20 @@ def child(size: int, out: Path, linkage_config: Path | None) -> None:
     (work / "result.json").write_text(json.dumps(record, indent=2))
 
 
+def _baselines_module():
+    spec = importlib.util.spec_from_file_location("linkage_baselines", REPO_ROOT / "benchmarks" / "linkage_baselines.py")
+    baselines = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(baselines)
+    return baselines
+
+
 def baseline_child(size: int, out: Path) -> None:
     """The plain Splink model on one size's mother records, in its own process; writes
     <out>/<size>/baseline.json."""
     sys.path.insert(0, str(REPO_ROOT))
     import duckdb
 
-    spec = importlib.util.spec_from_file_location("linkage_baselines", REPO_ROOT / "benchmarks" / "linkage_baselines.py")
-    baselines = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(baselines)
+    baselines = _baselines_module()
     from linkage.settings import load_settings
 
     work = out / str(size)
@@ -156,6 +165,40 @@ def baseline_child(size: int, out: Path) -> None:
     (work / "baseline.json").write_text(json.dumps({
         "plain_splink_seconds": seconds, "plain_splink_peak_gb": _peak_rss_gb(),
         "plain_splink_links": links.num_rows, "plain_splink_clusters": clusters.num_rows}, indent=2))
+
+
+def issue_baseline_child(size: int, out: Path, max_pairs: float) -> None:
+    """The issue's plain model on one size's mother records, in its own process, timed from reading
+    the records to its clusters as plain_splink is; writes <out>/<size>/issue_baseline.json, first
+    with the pairs its blocking rules make, so they are known even if the model cannot finish."""
+    sys.path.insert(0, str(REPO_ROOT))
+    import duckdb
+
+    baselines = _baselines_module()
+    from linkage.settings import load_settings
+
+    settings = load_settings()
+    work = out / str(size)
+    result = work / "issue_baseline.json"
+    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as conn:
+        started = time.perf_counter()
+        records = conn.sql("""
+            select record_id, forename_key as forename, surname_key as surname, dob, postcode_district as postcode
+            from linkage.person_records where role = 'mother' order by record_id""").to_arrow_table()
+        reading = time.perf_counter() - started
+    blocked = baselines.issue_blocked_pairs(records, "record_id")  # not part of the model's time
+    record = {"issue_splink_blocked_pairs": sum(blocked), "issue_splink_blocked_pairs_by_rule": blocked}
+    result.write_text(json.dumps(record, indent=2))
+    if sum(blocked) > max_pairs:
+        record["issue_splink_not_run"] = f"{sum(blocked):,} pairs blocked, over --issue-max-pairs {max_pairs:,.0f}"
+    else:
+        started = time.perf_counter()
+        links, _ = baselines.issue_plain_splink(
+            records, "record_id", recall=settings.deterministic_rules_recall, u_max_pairs=settings.u_max_pairs,
+            seed=settings.seed, cluster_threshold=settings.mothers.match_threshold)
+        record.update({"issue_splink_seconds": reading + time.perf_counter() - started,
+                       "issue_splink_peak_gb": _peak_rss_gb(), "issue_splink_links": links.num_rows})
+    result.write_text(json.dumps(record, indent=2))
 
 
 def machine() -> str:
@@ -175,11 +218,13 @@ def table(records: list[dict]) -> tuple[list[str], list[list[str]]]:
     header = (["mothers", "rows read", "total s", "s per 1k mothers"] + [f"{STAGE_TITLES[s]} s" for s in STAGES]
               + ["peak GB", "rows/s", "synth s", "mother records", "trawl mother linkage s", "plain Splink s",
                  "linkage/plain", "of which profiles s", "without profiles/plain", "plain Splink peak GB",
-                 "sensitivity s per clustering", "mother pairs blocked (at most)"])
+                 "sensitivity s per clustering", "mother pairs blocked (at most)",
+                 "issue's plain Splink s", "linkage/issue's plain", "issue's plain pairs blocked"])
     rows = []
     for r in records:
         stages = r["stages"]
         plain = r.get("plain_splink_seconds")
+        issue = r.get("issue_splink_seconds")
         rows.append([f"{r['size']:,}", f"{r.get('rows_read', 0):,}", f"{r['total_seconds']:.1f}",
                      f"{1000 * r['total_seconds'] / r['size']:.2f}"]
                     + [f"{stages[s]:.1f}" for s in STAGES]
@@ -196,7 +241,10 @@ def table(records: list[dict]) -> tuple[list[str], list[list[str]]]:
                        f"{r['plain_splink_peak_gb']:.2f}" if plain else "-",
                        ", ".join(f"{name} {seconds:.1f}"
                                  for name, seconds in r.get("sensitivity_seconds_per_variant", {}).items()) or "-",
-                       f"{r.get('mother_blocked_pairs_at_most', 0):,}"])
+                       f"{r.get('mother_blocked_pairs_at_most', 0):,}",
+                       f"{issue:.1f}" if issue else ("not run" if "issue_splink_not_run" in r else "-"),
+                       f"{r['mother_linkage_seconds'] / issue:.2f}x" if issue else "-",
+                       f"{r['issue_splink_blocked_pairs']:,}" if "issue_splink_blocked_pairs" in r else "-"])
     return header, rows
 
 
@@ -221,7 +269,10 @@ def main() -> None:
     parser.add_argument("--results", type=Path, default=RESULTS_MD, help="Markdown file the table is written to")
     parser.add_argument("--baseline-timeout", type=float, default=1800, help="seconds before the baseline is stopped")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--issue-max-pairs", type=float, default=100e6,
+                        help="run the issue's plain model only if its rules block at most this many pairs")
     parser.add_argument("--baseline-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--issue-baseline-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     out = args.out.resolve()
     if args.child is not None:
@@ -229,6 +280,9 @@ def main() -> None:
         return
     if args.baseline_child is not None:
         baseline_child(args.baseline_child, out)
+        return
+    if args.issue_baseline_child is not None:
+        issue_baseline_child(args.issue_baseline_child, out, args.issue_max_pairs)
         return
 
     records = []
@@ -238,7 +292,7 @@ def main() -> None:
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text("")
         work = out / str(size)
-        for stale in ("result.json", "baseline.json"):
+        for stale in ("result.json", "baseline.json", "issue_baseline.json"):
             (work / stale).unlink(missing_ok=True)
         config = ["--linkage-config", str(args.linkage_config.resolve())] if args.linkage_config else []
         outcome = _run_child(["--child", str(size), "--out", str(out), *config], log, None)
@@ -258,6 +312,15 @@ def main() -> None:
                       f"peak {record['plain_splink_peak_gb']:.2f} GB", flush=True)
             else:
                 print(f"  plain Splink {outcome}; see {log}", flush=True)
+            outcome = _run_child(["--issue-baseline-child", str(size), "--out", str(out),
+                                  "--issue-max-pairs", str(args.issue_max_pairs)], log, args.baseline_timeout)
+            if (work / "issue_baseline.json").exists():
+                record.update(json.loads((work / "issue_baseline.json").read_text()))
+            if "issue_splink_seconds" in record:
+                print(f"  issue's plain Splink: {record['issue_splink_seconds']:.1f}s, "
+                      f"peak {record['issue_splink_peak_gb']:.2f} GB", flush=True)
+            else:
+                print(f"  issue's plain Splink {record.get('issue_splink_not_run', outcome)}; see {log}", flush=True)
         records.append(record)
 
     header, rows = table(records)
@@ -283,7 +346,12 @@ def main() -> None:
              "tables and marts; seconds per clustering from its metadata) + its published copy: the time the "
              "linkage ranges add. Mother pairs "
              "blocked (at most) is the sum over trawl's blocking rules of the pairs each lets through (the "
-             "`blocked_pairs_by_rule` metadata of `linkage_mother_pairs`), a bound on the pairs compared.", "",
+             "`blocked_pairs_by_rule` metadata of `linkage_mother_pairs`), a bound on the pairs compared. "
+             "Issue's plain Splink = `linkage_baselines.issue_plain_splink`, the model issue 11 describes (names, "
+             "date of birth, exact postcode; blocked on date of birth, on both names, and on postcode with either "
+             "name), timed the same way in a third process; its pairs blocked are counted by Splink "
+             "(`count_comparisons_from_blocking_rules`; above 100,000 records estimated from a 5% sample), "
+             f"and it is not run above --issue-max-pairs ({args.issue_max_pairs:,.0f}).", "",
              "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     args.results.write_text("\n".join(lines) + "\n")

@@ -92,7 +92,8 @@ class Dialect:
     transform: str
     lambda_: str  # format with v (variable) and body
     jaro_winkler: str
-    slips: str  # keying edits between two YYYYMMDD strings, exact up to 1; format with a and b
+    slips: str  # keying edits between two strings of one length (dates as YYYYMMDD), exact up to 1; a and b
+    edits: str  # keying edits between any two strings, exact up to 1; format with a and b
     yyyymmdd: str  # format with d
     first: str  # the first element of a list, NULL if empty; format with c
 
@@ -100,18 +101,25 @@ class Dialect:
         return f"{self.transform}({column}, {self.lambda_.format(v=var, body=body)})"
 
 
+# Damerau-Levenshtein is slow, and between two strings of one length it is 1 only where the
+# Hamming distance is 1 or (an adjacent swap) 2: asked only then.
+_SAME_LENGTH_SLIPS = "case when hamming({a}, {b}) = 2 then damerau_levenshtein({a}, {b}) else hamming({a}, {b}) end"
+
 DIALECTS = {
     "duckdb": Dialect(size="len", overlap="list_has_any", list_max="list_max", list_min="list_min",
                       transform="list_transform", lambda_="lambda {v}: {body}",
                       jaro_winkler="jaro_winkler_similarity",
-                      # Damerau-Levenshtein is slow, and between two 8-digit strings it is 1 only
-                      # where the Hamming distance is 1 or (an adjacent swap) 2: asked only then.
-                      slips="case when hamming({a}, {b}) = 2 then damerau_levenshtein({a}, {b}) else hamming({a}, {b}) end",
+                      slips=_SAME_LENGTH_SLIPS,
+                      # Names: one edit changes the length by one at most, and then it is Levenshtein
+                      # 1 (ten times faster). Lengths in bytes, as these functions count them.
+                      edits=f"case when strlen({{a}}) = strlen({{b}}) then {_SAME_LENGTH_SLIPS} "
+                            "when abs(strlen({a}) - strlen({b})) = 1 then levenshtein({a}, {b}) else 2 end",
                       yyyymmdd="strftime({d}, '%Y%m%d')", first="{c}[1]"),
     # jaro_winkler and damerau_levenshtein are the Scala functions shipped with Splink.
     "spark": Dialect(size="size", overlap="arrays_overlap", list_max="array_max", list_min="array_min",
                      transform="transform", lambda_="{v} -> {body}",
                      jaro_winkler="jaro_winkler", slips="damerau_levenshtein({a}, {b})",
+                     edits="damerau_levenshtein({a}, {b})",
                      yyyymmdd="date_format({d}, 'yyyyMMdd')", first="try_element_at({c}, 1)"),
 }
 
@@ -186,7 +194,7 @@ def _in_the_other_box(sql: Dialect, column: str, other_column: str, label: str) 
 def _one_edit(sql: Dialect, column: str, label: str) -> cll.CustomLevel:
     """One letter dropped, added, changed or two swapped (Damerau-Levenshtein 1), anywhere in the
     name: Jaro-Winkler misses slips in a short name or in its first letter."""
-    return cll.CustomLevel(f"{_closest(sql, column, 'damerau_levenshtein(a, b)', sql.list_min)} <= 1", label)
+    return cll.CustomLevel(f"{_closest(sql, column, sql.edits.format(a='a', b='b'), sql.list_min)} <= 1", label)
 
 
 def _year_off_by_one(sql: Dialect) -> cll.CustomLevel:
@@ -341,11 +349,13 @@ def train_and_predict(profiles: pa.Table, role: str, settings: LinkageSettings) 
         model = _rounded(trainer.misc.save_model_to_json())
         trained = time.perf_counter()
         lowest = min(role_settings.review_low, role_settings.match_threshold)
-        predictor = Linker(profiles_table, model, log_level=logging.WARNING)
+        numbered, node_ids = _numbered(profiles)
+        predictor = Linker(session.db_api.register(numbered, table_name=f"{role}_profiles_numbered"),
+                           {**model, "unique_id_column_name": NUMBER}, log_level=logging.WARNING)
         # Scored down to PRIOR_HEADROOM_BITS below the review band, so the prior can rise.
         predictions = predictor.inference.predict(
             threshold_match_weight=_weight(lowest) - PRIOR_HEADROOM_BITS)
-        scored = session.to_arrow(predictions)
+        scored = _with_node_ids(session.to_arrow(predictions), node_ids)
     model, scored = _with_prior_from_predictions(model, scored, profiles.num_rows, lowest)
     scored = scored.sort_by([("node_id_l", "ascending"), ("node_id_r", "ascending")])
     model_json = json.dumps(model, indent=2, sort_keys=True)
@@ -361,6 +371,24 @@ def train_and_predict(profiles: pa.Table, role: str, settings: LinkageSettings) 
 
 
 PRIOR_HEADROOM_BITS = 4.0  # the prior may move by up to 16 times from its first estimate
+NUMBER = "node_number"
+
+
+def _numbered(profiles: pa.Table) -> tuple[pa.Table, pa.ChunkedArray]:
+    """The profiles, each numbered by its place in node_id order, and the node_ids in that order:
+    pairs are scored on the numbers, as Splink blocks and joins on whole numbers in half the time
+    it takes on text ids. The numbers keep the ids' order, so each pair keeps its left and right."""
+    numbers = pc.subtract(pc.rank(profiles["node_id"], sort_keys="ascending", tiebreaker="first"), 1).cast(pa.int64())
+    return (profiles.append_column(NUMBER, numbers),
+            profiles["node_id"].take(pc.sort_indices(profiles["node_id"])))
+
+
+def _with_node_ids(scored: pa.Table, node_ids: pa.ChunkedArray) -> pa.Table:
+    """Scored pairs with node_id_l and node_id_r again in place of their numbers (see _numbered)."""
+    for side in ("l", "r"):
+        index = scored.schema.get_field_index(f"{NUMBER}_{side}")
+        scored = scored.set_column(index, f"node_id_{side}", node_ids.take(scored[f"{NUMBER}_{side}"]))
+    return scored
 
 
 def _weight(probability: float) -> float:

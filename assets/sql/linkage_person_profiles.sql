@@ -128,9 +128,35 @@ no_dob_name_keys as (
         select node_id, 'name ' || full_name from uncommon_full_names where without_dob
     )
     group by node_id
+),
+-- The parts the blocking keys below are built from, each computed once.
+key_parts as (
+    select
+        profiles.*,
+        list_sort(list_distinct(list_concat(
+            list_transform(dobs, lambda d: strftime(d, '%Y-%m-%d')),
+            list_filter(list_transform(dobs, lambda d: strftime(dob_swapped(d), '%Y-%m-%d')), lambda d: d is not null)
+        ))) as dob_tokens,
+        -- Forenames with their nickname groups ('#12') and sounds ('~KRN'); surnames with sounds.
+        list_sort(list_distinct(list_concat(forenames, list_transform(forename_groups, lambda g: '#' || g),
+            list_transform(forename_phonetics, lambda p: '~' || p)))) as given_names,
+        list_sort(list_distinct(list_concat(surnames, list_transform(surname_phonetics, lambda p: '~' || p))))
+            as family_names,
+        list_distinct(flatten(list_transform(dobs, lambda d: [strftime(d, 'ym %Y-%m'), strftime(d, 'md %m-%d')])))
+            as birth_parts,
+        -- The initials of each name; a name not recorded stands for every initial (a blank does not
+        -- disagree), so her surname's sound and the district still find her when the forename is blank.
+        case when len(forenames) = 0 then string_split('abcdefghijklmnopqrstuvwxyz', '')
+             else list_distinct(list_transform(forenames, lambda f: f[1])) end as forename_initials,
+        case when len(surnames) = 0 then string_split('abcdefghijklmnopqrstuvwxyz', '')
+             else list_distinct(list_transform(surnames, lambda s: s[1])) end as surname_initials,
+        coalesce(k.tokens, []) as no_dob_name_tokens
+    from profiles
+    left join no_dob_name_keys k using (node_id)
 )
 select
-    profiles.*,
+    key_parts.* exclude (given_names, family_names, birth_parts, forename_initials, surname_initials,
+                         no_dob_name_tokens),
     -- Blocking keys. Pairs are scored only if they share one, and no key needs any one field to
     -- be right, so a mistyped date of birth or a misspelt name alone never hides a match:
     --   a date of birth (either way round) with any name or name sound, forename or surname
@@ -152,15 +178,8 @@ select
     --   a Cafcass id (the model's rule).
     -- A date of birth alone would pair up every woman born on one day, and names alone every
     -- Sarah Smith: nearly all of them strangers, and at 200,000 mothers millions of pairs.
-    list_sort(list_distinct(list_concat(
-        list_transform(dobs, lambda d: strftime(d, '%Y-%m-%d')),
-        list_filter(list_transform(dobs, lambda d: strftime(dob_swapped(d), '%Y-%m-%d')), lambda d: d is not null)
-    ))) as dob_tokens,
-    -- Forenames with their nickname groups ('#12') and sounds ('~KRN'); surnames with sounds.
-    list_sort(list_distinct(list_concat(forenames, list_transform(forename_groups, lambda g: '#' || g),
-        list_transform(forename_phonetics, lambda p: '~' || p)))) as given_names,
-    list_sort(list_distinct(list_concat(surnames, list_transform(surname_phonetics, lambda p: '~' || p))))
-        as family_names,
+    given_names,
+    family_names,
     -- (and the initials of her forename and surname, in either order: both names misspelt)
     list_sort(list_distinct(flatten(list_transform(dob_tokens, lambda d: list_concat(
         list_transform(list_concat(given_names, family_names), lambda name: d || '|' || name),
@@ -169,18 +188,13 @@ select
     -- A date of birth with the postcode district: her names replaced or both misspelt.
     list_sort(list_distinct(flatten(list_transform(dob_tokens, lambda d:
         list_transform(postcodes, lambda pc: d || '|' || pc))))) as dob_place_tokens,
-    list_distinct(flatten(list_transform(dobs, lambda d: [strftime(d, 'ym %Y-%m'), strftime(d, 'md %m-%d')])))
-        as birth_parts,
+    birth_parts,
     -- (The two names in alphabetical order, so a woman whose names were written in each other's
     -- boxes has the same keys.)
     list_sort(list_distinct(flatten(list_transform(given_names, lambda f: flatten(list_transform(family_names, lambda s:
         list_transform(birth_parts, lambda part: least(f, s) || '|' || greatest(f, s) || '|' || part))))))) as name_birth_month_tokens,
-    -- The initials of each name; a name not recorded stands for every initial (a blank does not
-    -- disagree), so her surname's sound and the district still find her when the forename is blank.
-    case when len(forenames) = 0 then string_split('abcdefghijklmnopqrstuvwxyz', '')
-         else list_distinct(list_transform(forenames, lambda f: f[1])) end as forename_initials,
-    case when len(surnames) = 0 then string_split('abcdefghijklmnopqrstuvwxyz', '')
-         else list_distinct(list_transform(surnames, lambda s: s[1])) end as surname_initials,
+    forename_initials,
+    surname_initials,
     -- Not marked as forename or surname, so the names written in each other's boxes share a key.
     list_sort(list_distinct(flatten(list_transform(postcodes, lambda pc: list_concat(
         flatten(list_transform(forename_phonetics, lambda p: list_transform(surname_initials, lambda i: pc || '|' || p || '|' || i))),
@@ -188,9 +202,8 @@ select
     ))))) as postcode_sound_tokens,
     list_sort(list_distinct(flatten(list_transform(forenames, lambda f: flatten(list_transform(surnames, lambda s:
         list_transform(partner_tokens, lambda p: least(f, s) || '|' || greatest(f, s) || '|' || p))))))) as name_partner_tokens,
-    coalesce(k.tokens, []) as no_dob_name_tokens
-from profiles
-left join no_dob_name_keys k using (node_id);
+    no_dob_name_tokens
+from key_parts;
 
 -- A postcode key more than 50 nodes carry is a common name in a crowded district (the sound of
 -- Smith and an S in a district of 40,000 mothers): nearly all its pairs are strangers, and its

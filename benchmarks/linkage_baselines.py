@@ -78,14 +78,20 @@ def plain_splink(conn: duckdb.DuckDBPyConnection, cluster_threshold: float | Non
         linker.training.estimate_u_using_random_sampling(max_pairs=settings.u_max_pairs, seed=settings.seed)
         for block in (block_on("dob"), block_on("forename_key", "surname_key")):
             linker.training.estimate_parameters_using_expectation_maximisation(block, max_pairs=settings.em_max_pairs)
-        predictions = linker.inference.predict(threshold_match_probability=0.5)
-        links = (predictions.as_duckdbpyrelation()
-                 .select("record_id_l as node_id_l, record_id_r as node_id_r, match_probability as strength")
-                 .to_arrow_table())
-        clusters = None
-        if cluster_threshold is not None:
-            clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-                predictions, threshold_match_probability=cluster_threshold).as_duckdbpyrelation().to_arrow_table()
+        return _links_and_clusters(linker, "record_id", cluster_threshold)
+
+
+def _links_and_clusters(linker: Linker, unique_id: str, cluster_threshold: float | None) -> tuple[pa.Table, pa.Table | None]:
+    """Every pair the trained `linker` scores at 0.5 or more (node_id_l, node_id_r, strength =
+    probability) and, given a threshold, its clusters."""
+    predictions = linker.inference.predict(threshold_match_probability=0.5)
+    links = (predictions.as_duckdbpyrelation()
+             .select(f"{unique_id}_l as node_id_l, {unique_id}_r as node_id_r, match_probability as strength")
+             .to_arrow_table())
+    clusters = None
+    if cluster_threshold is not None:
+        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+            predictions, threshold_match_probability=cluster_threshold).as_duckdbpyrelation().to_arrow_table()
     return links, clusters
 
 
@@ -138,15 +144,7 @@ def issue_plain_splink(records: pa.Table, unique_id: str, *, recall: float, u_ma
         linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
         for block in (block_on("dob"), block_on("forename", "surname")):
             linker.training.estimate_parameters_using_expectation_maximisation(block)
-        predictions = linker.inference.predict(threshold_match_probability=0.5)
-        links = (predictions.as_duckdbpyrelation()
-                 .select(f"{unique_id}_l as node_id_l, {unique_id}_r as node_id_r, match_probability as strength")
-                 .to_arrow_table())
-        clusters = None
-        if cluster_threshold is not None:
-            clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-                predictions, threshold_match_probability=cluster_threshold).as_duckdbpyrelation().to_arrow_table()
-    return links, clusters
+        return _links_and_clusters(linker, unique_id, cluster_threshold)
 
 
 def score(conn: duckdb.DuckDBPyConnection, links: pa.Table) -> dict:

@@ -251,18 +251,21 @@ def _comparisons(role: str, sql: Dialect) -> list[cl.CustomComparison]:
         ),
         _shared_or_not(sql, "cafcass_id", "Cafcass person ids: shared, or both known and none shared",
                        "cafcass_ids", "shared Cafcass person id"),
-        cl.CustomComparison(
-            output_column_name="postcode",
-            comparison_description="Postcode districts: shared, or one keying slip apart (FY2 for FY20)",
-            comparison_levels=[
-                _missing(sql, "postcodes"),
-                _shared(sql, "postcodes", "shared postcode district"),
-                _one_edit(sql, "postcodes", "postcode district one keying slip apart"),
-                cll.ElseLevel(),
-            ],
-        ),
+        _shared_or_one_slip(sql, "postcode", "Postcode districts: shared, or one keying slip apart (FY2 for FY20)",
+                            "postcodes", "shared postcode district", "postcode district one keying slip apart"),
         _partner(role, sql),
     ]
+
+
+def _shared_or_one_slip(sql: Dialect, name: str, description: str, column: str, label: str,
+                        slip_label: str) -> cl.CustomComparison:
+    """Not recorded on one side; a value in common; one keying slip apart; or neither."""
+    return cl.CustomComparison(
+        output_column_name=name,
+        comparison_description=description,
+        comparison_levels=[_missing(sql, column), _shared(sql, column, label), _one_edit(sql, column, slip_label),
+                           cll.ElseLevel()],
+    )
 
 
 def _partner(role: str, sql: Dialect) -> cl.CustomComparison:
@@ -273,16 +276,9 @@ def _partner(role: str, sql: Dialect) -> cl.CustomComparison:
     if role == "father":
         return _shared_or_not(sql, "partner", "The other parent: the woman who is mother in his sets",
                               "partner_tokens", "same the woman who is mother in his sets")
-    return cl.CustomComparison(
-        output_column_name="partner",
-        comparison_description="The other parent: the father in her sets, the same or one keying slip apart",
-        comparison_levels=[
-            _missing(sql, "partner_tokens"),
-            _shared(sql, "partner_tokens", "same the father in her sets"),
-            _one_edit(sql, "partner_tokens", "the father in her sets, one keying slip apart"),
-            cll.ElseLevel(),
-        ],
-    )
+    return _shared_or_one_slip(sql, "partner", "The other parent: the father in her sets, the same or one keying "
+                               "slip apart", "partner_tokens", "same the father in her sets",
+                               "the father in her sets, one keying slip apart")
 
 
 def _settings(role: str, sql: Dialect) -> SettingsCreator:

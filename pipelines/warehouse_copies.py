@@ -95,17 +95,18 @@ class RunCopyWarehouse(DuckDBResource):
     _run_database: str | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        if context.run_id is None:  # outside a run (a sensor reading the path): the warehouse itself
+        run = context.run
+        if run is None:  # outside a run (a sensor reading the path): the warehouse itself
             return
-        if context.instance is not None and context.dagster_run is not None:
+        if context.instance is not None:
             from pipelines.run_recovery import HOST_TAG, WAREHOUSE_TAG
 
             # So a later start can tell this run's process is gone and remove its copy
             # (pipelines/run_recovery.py); Dagster's own engine event gives the run worker's pid.
-            if HOST_TAG not in context.dagster_run.tags:
-                context.instance.add_run_tags(context.run_id, {HOST_TAG: socket.gethostname(),
-                                                               WAREHOUSE_TAG: str(Path(self.database).resolve())})
-        copy = run_copy(self.database, context.run_id)
+            if HOST_TAG not in run.tags:
+                context.instance.add_run_tags(run.run_id, {HOST_TAG: socket.gethostname(),
+                                                           WAREHOUSE_TAG: str(Path(self.database).resolve())})
+        copy = run_copy(self.database, run.run_id)
         if not copy.exists():
             _copy_once(Path(self.database), copy)
         self._run_database = str(copy)

@@ -28,15 +28,21 @@ def _used_records_sql(role: str) -> str:
     """(pre-proceedings node, node it used): her earlier s31 sets and, for mothers, the care-leaver
     records and trawl forms that make her care experienced."""
     care = "or o.source = 'care_leavers' or (o.source = 'case_file_review' and r.in_care_as_child = 'yes')"
+    # Each record's set is looked up first (materialized): left to itself, DuckDB may join every
+    # case to every earlier set on the dates before it joins on the person, tens of millions of rows.
     return f"""
+        with records as materialized (
+            select o.node_id, o.person_key, o.role, o.source, r.in_care_as_child, s.is_s31, s.issue_date
+            from linkage.person_clusters o
+            join linkage.person_records r on r.record_id = o.record_id
+            left join core.proceedings s on s.proceedings_id = o.proceedings_id
+        )
         select distinct p.node_id as start, o.node_id as used
         from linkage.person_clusters p
         join staging.pre_proceedings c on c.pre_proceedings_ref = p.source_case_ref
-        join linkage.person_clusters o on o.person_key = p.person_key and o.node_id <> p.node_id
-        join linkage.person_records r on r.record_id = o.record_id
-        left join core.proceedings s on s.proceedings_id = o.proceedings_id
+        join records o on o.person_key = p.person_key and o.node_id <> p.node_id
         where p.source = 'pre_proceedings' and p.role = '{role}'
-            and ((o.role = '{role}' and s.is_s31 and s.issue_date < c.start_date) {care if role == 'mother' else ''})"""
+            and ((o.role = '{role}' and o.is_s31 and o.issue_date < c.start_date) {care.replace('r.', 'o.') if role == 'mother' else ''})"""
 
 
 def _links_sql(role: str, threshold: float) -> str:

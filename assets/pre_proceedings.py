@@ -27,7 +27,7 @@ HISTORY_WORKBOOK = "pre_proceedings_history.xlsx"
 def _used_records_sql(role: str) -> str:
     """(pre-proceedings node, node it used): her earlier s31 sets and, for mothers, the care-leaver
     records and trawl forms that make her care experienced."""
-    care = "or o.source = 'care_leavers' or (o.source = 'case_file_review' and r.in_care_as_child = 'yes')"
+    care = "or o.source = 'care_leavers' or (o.source = 'case_file_review' and o.in_care_as_child = 'yes')"
     # Each record's set is looked up first (materialized): left to itself, DuckDB may join every
     # case to every earlier set on the dates before it joins on the person, tens of millions of rows.
     return f"""
@@ -42,7 +42,7 @@ def _used_records_sql(role: str) -> str:
         join staging.pre_proceedings c on c.pre_proceedings_ref = p.source_case_ref
         join records o on o.person_key = p.person_key and o.node_id <> p.node_id
         where p.source = 'pre_proceedings' and p.role = '{role}'
-            and ((o.role = '{role}' and o.is_s31 and o.issue_date < c.start_date) {care.replace('r.', 'o.') if role == 'mother' else ''})"""
+            and ((o.role = '{role}' and o.is_s31 and o.issue_date < c.start_date) {care if role == 'mother' else ''})"""
 
 
 def _links_sql(role: str, threshold: float) -> str:

@@ -142,6 +142,8 @@ def child(size: int, out: Path, linkage_config: Path | None) -> None:
 
 
 def _baselines_module():
+    """benchmarks/linkage_baselines.py, loaded in a child process (with the repository importable)."""
+    sys.path.insert(0, str(REPO_ROOT))
     spec = importlib.util.spec_from_file_location("linkage_baselines", REPO_ROOT / "benchmarks" / "linkage_baselines.py")
     baselines = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(baselines)
@@ -151,7 +153,6 @@ def _baselines_module():
 def baseline_child(size: int, out: Path) -> None:
     """The plain Splink model on one size's mother records, in its own process; writes
     <out>/<size>/baseline.json."""
-    sys.path.insert(0, str(REPO_ROOT))
     import duckdb
 
     baselines = _baselines_module()
@@ -171,7 +172,6 @@ def issue_baseline_child(size: int, out: Path, max_pairs: float) -> None:
     """The issue's plain model on one size's mother records, in its own process, timed from reading
     the records to its clusters as plain_splink is; writes <out>/<size>/issue_baseline.json, first
     with the pairs its blocking rules make, so they are known even if the model cannot finish."""
-    sys.path.insert(0, str(REPO_ROOT))
     import duckdb
 
     baselines = _baselines_module()

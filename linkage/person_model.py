@@ -371,12 +371,11 @@ NUMBER = "node_number"
 
 
 def _numbered(profiles: pa.Table) -> tuple[pa.Table, pa.ChunkedArray]:
-    """The profiles, each numbered by its place in node_id order, and the node_ids in that order:
+    """The profiles in node_id order, each numbered by its row, and the node_ids in that order:
     pairs are scored on the numbers, as Splink blocks and joins on whole numbers in half the time
     it takes on text ids. The numbers keep the ids' order, so each pair keeps its left and right."""
-    numbers = pc.subtract(pc.rank(profiles["node_id"], sort_keys="ascending", tiebreaker="first"), 1).cast(pa.int64())
-    return (profiles.append_column(NUMBER, numbers),
-            profiles["node_id"].take(pc.sort_indices(profiles["node_id"])))
+    ordered = profiles.sort_by("node_id")
+    return ordered.append_column(NUMBER, pa.array(range(ordered.num_rows), pa.int64())), ordered["node_id"]
 
 
 def _with_node_ids(scored: pa.Table, node_ids: pa.ChunkedArray) -> pa.Table:

@@ -122,7 +122,8 @@ def build_role_assets(role: str, upstream: list) -> tuple[dg.AssetsDefinition, d
         started = time.perf_counter()
         with duckdb.get_connection() as conn:
             run_sql_file(conn, SQL_DIR / f"linkage_{role}_partners.sql")
-            run_sql_file(conn, SQL_DIR / "linkage_person_profiles.sql", role=role)
+            run_sql_file(conn, SQL_DIR / "linkage_person_profiles.sql", role=role,
+                         crowded_key_nodes=settings.crowded_key_nodes)
             # Kept: what the model compares. The blocking keys are many and the SQL rebuilds them.
             conn.execute(f"create or replace table linkage.{role}_profiles as "
                          f"select * exclude ({', '.join(BLOCKING_KEY_COLUMNS)}) from person_profiles")

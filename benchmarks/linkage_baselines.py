@@ -18,6 +18,7 @@ method's links added to trawl's sets of proceedings (a set has one mother).
 
 import argparse
 import logging
+import math
 from pathlib import Path
 
 import duckdb
@@ -81,10 +82,12 @@ def plain_splink(conn: duckdb.DuckDBPyConnection, cluster_threshold: float | Non
         return _links_and_clusters(linker, "record_id", cluster_threshold)
 
 
-def _links_and_clusters(linker: Linker, unique_id: str, cluster_threshold: float | None) -> tuple[pa.Table, pa.Table | None]:
+def _links_and_clusters(linker: Linker, unique_id: str, cluster_threshold: float | None,
+                        chunks_a_side: int = 1) -> tuple[pa.Table, pa.Table | None]:
     """Every pair the trained `linker` scores at 0.5 or more (node_id_l, node_id_r, strength =
-    probability) and, given a threshold, its clusters."""
-    predictions = linker.inference.predict(threshold_match_probability=0.5)
+    probability) and, given a threshold, its clusters. Scored in chunks_a_side squared chunks."""
+    predictions = linker.inference.predict(threshold_match_probability=0.5, num_chunks_left=chunks_a_side,
+                                           num_chunks_right=chunks_a_side)
     links = (predictions.as_duckdbpyrelation()
              .select(f"{unique_id}_l as node_id_l, {unique_id}_r as node_id_r, match_probability as strength")
              .to_arrow_table())
@@ -131,11 +134,21 @@ def issue_blocked_pairs(records: pa.Table, unique_id: str) -> list[int]:
             record_sample_proportion=1.0 if records.num_rows <= 100_000 else 0.05)]
 
 
-def issue_plain_splink(records: pa.Table, unique_id: str, *, recall: float, u_max_pairs: float, seed: int,
-                       cluster_threshold: float | None = None) -> tuple[pa.Table, pa.Table | None]:
+# Pairs scored in one go at most; more are scored in chunks (Splink's num_chunks_left/right), as
+# Splink advises for big jobs, so the plain model's blocked pairs need not fit in memory at once.
+PAIRS_PER_CHUNK = 25_000_000
+
+
+def issue_plain_splink(records: pa.Table, unique_id: str, *, recall: float, u_max_pairs: float, em_max_pairs: float,
+                       seed: int, cluster_threshold: float | None = None,
+                       blocked_pairs: int = 0) -> tuple[pa.Table, pa.Table | None]:
     """The plain model an analyst writes in an afternoon, trained as Splink's tutorials do, on
     `records` (`unique_id`, forename, surname, dob as a date, postcode): every blocked pair at 0.5
-    or more (node_id_l, node_id_r, strength = probability) and, given a threshold, the clusters."""
+    or more (node_id_l, node_id_r, strength = probability) and, given a threshold, the clusters.
+    Training samples at most as many pairs as trawl's does (u_max_pairs, em_max_pairs): on every
+    pair of a big block (240 million with the same names at 200,000 mothers) EM alone runs for
+    over a quarter of an hour. Given how many pairs its rules block (issue_blocked_pairs), they are
+    scored in chunks of about PAIRS_PER_CHUNK."""
     with duckdb.connect() as session:
         linker = Linker(DuckDBAPI(connection=session).register(records, table_name="records"),
                         _issue_settings(unique_id), log_level=logging.WARNING)
@@ -143,8 +156,9 @@ def issue_plain_splink(records: pa.Table, unique_id: str, *, recall: float, u_ma
             [block_on("forename", "surname", "dob")], recall=recall)
         linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
         for block in (block_on("dob"), block_on("forename", "surname")):
-            linker.training.estimate_parameters_using_expectation_maximisation(block)
-        return _links_and_clusters(linker, unique_id, cluster_threshold)
+            linker.training.estimate_parameters_using_expectation_maximisation(block, max_pairs=em_max_pairs)
+        return _links_and_clusters(linker, unique_id, cluster_threshold,
+                                   chunks_a_side=max(1, math.ceil(math.sqrt(blocked_pairs / PAIRS_PER_CHUNK))))
 
 
 def score(conn: duckdb.DuckDBPyConnection, links: pa.Table) -> dict:

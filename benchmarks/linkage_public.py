@@ -165,7 +165,7 @@ def plain_splink_links(records: list[dict]) -> list[tuple[str, str, float]]:
         "dob": pa.array([datetime.date.fromisoformat(r["dob"]) if r["dob"] else None for r in records], pa.date32()),
         "postcode": [value(r["postcode"]) for r in records],
     })
-    links, _ = issue_plain_splink(table, "case_id", recall=0.6, u_max_pairs=1_000_000, seed=SEED)
+    links, _ = issue_plain_splink(table, "case_id", recall=0.6, u_max_pairs=1_000_000, em_max_pairs=500_000, seed=SEED)
     return list(zip(*(links[column].to_pylist() for column in ("node_id_l", "node_id_r", "strength"))))
 
 

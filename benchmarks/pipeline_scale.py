@@ -195,7 +195,8 @@ def issue_baseline_child(size: int, out: Path, max_pairs: float) -> None:
         started = time.perf_counter()
         links, _ = baselines.issue_plain_splink(
             records, "record_id", recall=settings.deterministic_rules_recall, u_max_pairs=settings.u_max_pairs,
-            seed=settings.seed, cluster_threshold=settings.mothers.match_threshold)
+            em_max_pairs=settings.em_max_pairs, seed=settings.seed, cluster_threshold=settings.mothers.match_threshold,
+            blocked_pairs=sum(blocked))
         record.update({"issue_splink_seconds": reading + time.perf_counter() - started,
                        "issue_splink_peak_gb": _peak_rss_gb(), "issue_splink_links": links.num_rows})
     result.write_text(json.dumps(record, indent=2))

@@ -34,8 +34,7 @@ from linkage.settings import LinkageSettings
 
 PARAMETERS = {"m_probability", "u_probability", "probability_two_random_records_match"}
 # Columns of a profile used only to choose which pairs to score (see _settings), not compared.
-BLOCKING_KEY_COLUMNS = ("given_names", "family_names", "birth_parts", "dob_name_tokens", "name_birth_month_tokens",
-                        "forename_initials", "surname_initials", "postcode_sound_tokens", "dob_place_tokens",
+BLOCKING_KEY_COLUMNS = ("dob_name_tokens", "name_birth_month_tokens", "postcode_sound_tokens", "dob_place_tokens",
                         "name_partner_tokens", "partner_keys", "rare_name_tokens", "no_dob_name_tokens")
 
 

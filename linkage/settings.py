@@ -32,6 +32,7 @@ class LinkageSettings:
     em_max_pairs: int
     deterministic_rules_recall: float
     min_training_pairs: int
+    crowded_key_nodes: int
     review_max_pairs: int
     engine: EngineSettings = EngineSettings()
 
@@ -64,6 +65,7 @@ def load_settings(path: Path = LINKAGE_CONFIG) -> LinkageSettings:
         em_max_pairs=int(config["training"]["em_max_pairs"]),
         deterministic_rules_recall=float(config["training"]["deterministic_rules_recall"]),
         min_training_pairs=int(config["training"].get("min_training_pairs", 10)),
+        crowded_key_nodes=int((config.get("blocking") or {}).get("crowded_key_nodes", 10)),
         review_max_pairs=int(config["review"]["max_pairs"]),
         engine=engine_settings(config.get("engine")),
     )

@@ -18,7 +18,7 @@ from assets.staging import staging_assets, staging_checks
 from conftest import write_source
 from linkage.phonetics import write_name_phonetics
 from linkage.pseudonyms import Pseudonymiser
-from linkage.settings import LinkageConfig
+from linkage.settings import LinkageConfig, load_settings
 from linkage.sql_steps import run_sql_file
 from publish.output_folder import OutputFolder
 from sources.landing import LandingFolder
@@ -155,5 +155,5 @@ def person_profiles_of(records: list[tuple], partners: dict[str, list[str]] | No
         conn.execute("insert into partner_tokens values (?, ?, list_filter(?, lambda t: regexp_matches(t, '\\d$')))",
                      [node_id, tokens, tokens])
     write_name_phonetics(conn)
-    run_sql_file(conn, PROFILES_SQL, role="mother")
+    run_sql_file(conn, PROFILES_SQL, role="mother", crowded_key_nodes=load_settings().crowded_key_nodes)
     return conn

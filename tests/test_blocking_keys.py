@@ -8,6 +8,7 @@ import datetime
 
 import pytest
 
+from linkage.settings import load_settings
 from linkage_fixtures import person_profiles_of
 
 
@@ -39,13 +40,22 @@ def test_a_rare_full_name_meets_her_whatever_her_date_of_birth_but_a_common_one_
     assert keys["x0"]["rare_name_tokens"] == []  # eleven nodes carry Sarah Smith
 
 
-def test_a_postcode_key_shared_by_more_than_fifty_profiles_is_dropped():
-    def crowd(size: int, district: str) -> list[tuple]:
+def test_a_district_key_shared_by_more_profiles_than_the_setting_allows_is_dropped():
+    crowded = load_settings().crowded_key_nodes
+
+    def namesakes(size: int, district: str) -> list[tuple]:
         return [(f"{district}-{i}", "sarah", "smith", datetime.date(1980, 1, 1) + datetime.timedelta(days=i), district)
                 for i in range(size)]
-    keys = profiles(crowd(50, "FY1") + crowd(51, "FY2"))
+
+    def born_one_day(size: int, district: str) -> list[tuple]:
+        return [(f"{district}-{i}", f"name{i}", f"surname{i}", datetime.date(1980, 1, 1), district) for i in range(size)]
+
+    keys = profiles(namesakes(crowded, "FY1") + namesakes(crowded + 1, "FY2")
+                    + born_one_day(crowded, "FY3") + born_one_day(crowded + 1, "FY4"))
     assert "FY1|SM0|s" in keys["FY1-0"]["postcode_sound_tokens"]
     assert keys["FY2-0"]["postcode_sound_tokens"] == []
+    assert keys["FY3-0"]["dob_place_tokens"] == ["1980-01-01|FY3"]
+    assert keys["FY4-0"]["dob_place_tokens"] == []
 
 
 def test_names_in_each_other_boxes_with_a_misread_day_still_meet_on_names_and_month_of_birth():

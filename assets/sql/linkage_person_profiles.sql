@@ -166,9 +166,9 @@ select
     --   month, or the month and day, of birth (one wrong digit in the other part);
     --   the sound of either name and the initial of the other with the postcode district (a
     --   wrong date of birth and a misspelling of the other name, or a blank or swapped one; the
-    --   sound alone with the district pairs up thousands of strangers in a big authority, and a
-    --   key more than 50 nodes share is dropped at the end of this file); a date of birth with the
-    --   postcode district (both names misspelt or replaced);
+    --   sound alone with the district pairs up thousands of strangers in a big authority); a date
+    --   of birth with the postcode district (both names misspelt or replaced); a district key too
+    --   many nodes share is dropped at the end of this file;
     --   a forename and surname with the other parent (no date of birth recorded); the other parent
     --   alone where his details say who he is (partner_keys: a father's surname and date of birth),
     --   whatever hers say (her names swapped or misread and no date of birth of her own);
@@ -178,8 +178,6 @@ select
     --   a Cafcass id (the model's rule).
     -- A date of birth alone would pair up every woman born on one day, and names alone every
     -- Sarah Smith: nearly all of them strangers, and at 200,000 mothers millions of pairs.
-    given_names,
-    family_names,
     -- (and the initials of her forename and surname, in either order: both names misspelt)
     list_sort(list_distinct(flatten(list_transform(dob_tokens, lambda d: list_concat(
         list_transform(list_concat(given_names, family_names), lambda name: d || '|' || name),
@@ -188,13 +186,10 @@ select
     -- A date of birth with the postcode district: her names replaced or both misspelt.
     list_sort(list_distinct(flatten(list_transform(dob_tokens, lambda d:
         list_transform(postcodes, lambda pc: d || '|' || pc))))) as dob_place_tokens,
-    birth_parts,
     -- (The two names in alphabetical order, so a woman whose names were written in each other's
     -- boxes has the same keys.)
     list_sort(list_distinct(flatten(list_transform(given_names, lambda f: flatten(list_transform(family_names, lambda s:
         list_transform(birth_parts, lambda part: least(f, s) || '|' || greatest(f, s) || '|' || part))))))) as name_birth_month_tokens,
-    forename_initials,
-    surname_initials,
     -- Not marked as forename or surname, so the names written in each other's boxes share a key.
     list_sort(list_distinct(flatten(list_transform(postcodes, lambda pc: list_concat(
         flatten(list_transform(forename_phonetics, lambda p: list_transform(surname_initials, lambda i: pc || '|' || p || '|' || i))),
@@ -205,15 +200,26 @@ select
     no_dob_name_tokens
 from key_parts;
 
--- A postcode key more than 50 nodes carry is a common name in a crowded district (the sound of
+-- A key of the postcode district that more than getvariable('crowded_key_nodes') nodes carry
+-- (config/linkage.yaml) is a common name, or a common birthday, in a crowded district (the sound of
 -- Smith and an S in a district of 40,000 mothers): nearly all its pairs are strangers, and its
--- pairs grow with the square of the district. Such keys are dropped (at most 1,225 pairs a key
--- remain); those women are compared through their date of birth like anyone with a common name.
-create or replace temp table postcode_sound_kept as
-with tokens as (select node_id, unnest(postcode_sound_tokens) as token from person_profiles),
-kept as (select token from tokens group by token having count(*) <= 50)
-select node_id, list_sort(list(token)) as tokens from tokens semi join kept using (token) group by node_id;
+-- pairs grow with the square of the district. Such keys are dropped; those women are compared
+-- through their names and date of birth like anyone else with a common name.
+create or replace temp table district_keys_kept as
+with tokens as (
+    select node_id, 'sound' as rule, unnest(postcode_sound_tokens) as token from person_profiles
+    union all
+    select node_id, 'date of birth', unnest(dob_place_tokens) from person_profiles
+),
+kept as (select rule, token from tokens group by all having count(*) <= getvariable('crowded_key_nodes'))
+select
+    node_id,
+    list_sort(list(token) filter (where rule = 'sound')) as postcode_sound_tokens,
+    list_sort(list(token) filter (where rule = 'date of birth')) as dob_place_tokens
+from tokens semi join kept using (rule, token)
+group by node_id;
 
 create or replace temp table person_profiles as
-select p.* replace (coalesce(k.tokens, []) as postcode_sound_tokens)
-from person_profiles p left join postcode_sound_kept k using (node_id);
+select p.* replace (coalesce(k.postcode_sound_tokens, []) as postcode_sound_tokens,
+                    coalesce(k.dob_place_tokens, []) as dob_place_tokens)
+from person_profiles p left join district_keys_kept k using (node_id);

@@ -17,11 +17,11 @@ from dagster_duckdb import DuckDBResource
 
 from linkage.clerical_review import DECISIONS_FOLDER, read_decisions, write_review_workbook
 from linkage.graph import connected_components
-from linkage.person_model import BLOCKING_KEY_COLUMNS, exact_links_only, train_and_predict
+from linkage.person_model import BLOCKING_KEY_COLUMNS, blocking_counts_sql, exact_links_only, train_and_predict
 from linkage.phonetics import write_name_phonetics
 from linkage.pseudonyms import Pseudonymiser
 from linkage.settings import LinkageConfig, load_name_variants
-from linkage.sql_steps import keep_previous, run_sql_file
+from linkage.sql_steps import keep_previous, run_sql, run_sql_file
 from publish.output_folder import OutputFolder
 from sources.landing import LandingFolder
 
@@ -131,7 +131,8 @@ def build_role_assets(role: str, upstream: list) -> tuple[dg.AssetsDefinition, d
             run_sql_file(conn, SQL_DIR / "linkage_exact_pairs.sql")
             exact_pairs = conn.sql("select * from exact_pairs").to_arrow_table()
             training_pairs = conn.execute("select pairs from training_pairs").fetchall()[0][0]
-            run_sql_file(conn, SQL_DIR / "linkage_blocking_counts.sql")
+            run_sql(conn, f"create or replace temp table blocking_counts as {blocking_counts_sql('person_profiles')}",
+                    "blocking counts (linkage/person_model.py, blocking_counts_sql)")
             blocked = dict(conn.execute("select rule, pairs from blocking_counts").fetchall())
         profiled = time.perf_counter() - started
         if training_pairs < settings.min_training_pairs:

@@ -33,9 +33,41 @@ from linkage.engines import splink_session, withholding_messages
 from linkage.settings import LinkageSettings
 
 PARAMETERS = {"m_probability", "u_probability", "probability_two_random_records_match"}
-# Columns of a profile used only to choose which pairs to score (see _settings), not compared.
-BLOCKING_KEY_COLUMNS = ("dob_name_tokens", "name_birth_month_tokens", "postcode_sound_tokens", "dob_place_tokens",
-                        "name_partner_tokens", "partner_keys", "rare_name_tokens", "no_dob_name_tokens")
+# The blocking rules: two profiles are scored only if they share a value of one of these list
+# columns (built in linkage_person_profiles.sql, which says why these and not others), with the
+# name each run's metadata gives the rule. In Splink's order: a pair is the first rule's that finds it.
+BLOCKING_RULES = {
+    "dob_name_tokens": "date of birth with a name or initials",
+    "name_birth_month_tokens": "names with year and month, or month and day, of birth",
+    "postcode_sound_tokens": "postcode district with the sound of a name and the other initial",
+    "dob_place_tokens": "date of birth with postcode district",
+    "cafcass_ids": "Cafcass id",
+    "name_partner_tokens": "names with the other parent",
+    "partner_keys": "the other parent, by his surname and date of birth",
+    "rare_name_tokens": "a full name at most 10 nodes carry",
+    # Every rule above needs a date of birth, a postcode, a Cafcass id or the other parent, which a
+    # list with blank dates of birth (pre-proceedings cases, say) may not give.
+    "no_dob_name_tokens": "uncommon full name, one of the two without a date of birth",
+}
+# Columns of a profile used only to choose which pairs to score, not compared (Cafcass ids are both).
+BLOCKING_KEY_COLUMNS = tuple(column for column in BLOCKING_RULES if column != "cafcass_ids")
+
+
+def blocking_counts_sql(profiles: str) -> str:
+    """How many pairs each blocking rule lets through among the profiles in table `profiles`
+    (rule, pairs): for each key, a pair for every two profiles that share it. A pair sharing keys
+    of several rules (or several keys of one rule) is counted for each, so the total is an upper
+    bound on the pairs Splink compares."""
+    keys = "\n    union all ".join(f"select '{rule}' as rule, unnest({column}) as token from {profiles}"
+                                   for column, rule in BLOCKING_RULES.items())
+    return f"""
+with keys as (
+    {keys}
+)
+select rule, coalesce(sum(n * (n - 1) // 2), 0)::bigint as pairs
+from (select rule, token, count(*) as n from keys group by rule, token)
+group by rule
+order by rule"""
 
 
 @dataclass(frozen=True)
@@ -285,21 +317,8 @@ def _settings(role: str, sql: Dialect) -> SettingsCreator:
         link_type="dedupe_only",
         unique_id_column_name="node_id",
         comparisons=_comparisons(role, sql),
-        # The keys are built in linkage_person_profiles.sql, which says why these and not others.
-        blocking_rules_to_generate_predictions=[
-            block_on("dob_name_tokens", arrays_to_explode=["dob_name_tokens"]),
-            block_on("name_birth_month_tokens", arrays_to_explode=["name_birth_month_tokens"]),
-            block_on("postcode_sound_tokens", arrays_to_explode=["postcode_sound_tokens"]),
-            block_on("dob_place_tokens", arrays_to_explode=["dob_place_tokens"]),
-            block_on("cafcass_ids", arrays_to_explode=["cafcass_ids"]),
-            block_on("name_partner_tokens", arrays_to_explode=["name_partner_tokens"]),
-            block_on("partner_keys", arrays_to_explode=["partner_keys"]),
-            block_on("rare_name_tokens", arrays_to_explode=["rare_name_tokens"]),
-            # A forename and surname, one of them uncommon, where one of the two has no date of
-            # birth: every rule above needs a date of birth, a postcode, a Cafcass id or the other
-            # parent, which a list with blank dates of birth (pre-proceedings cases, say) may not give.
-            block_on("no_dob_name_tokens", arrays_to_explode=["no_dob_name_tokens"]),
-        ],
+        blocking_rules_to_generate_predictions=[block_on(column, arrays_to_explode=[column])
+                                                for column in BLOCKING_RULES],
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=True,
         # Fixed, so the saved model is the same bytes whenever the data are the same.
@@ -370,11 +389,13 @@ NUMBER = "node_number"
 
 
 def _numbered(profiles: pa.Table) -> tuple[pa.Table, pa.ChunkedArray]:
-    """The profiles in node_id order, each numbered by its row, and the node_ids in that order:
-    pairs are scored on the numbers, as Splink blocks and joins on whole numbers in half the time
-    it takes on text ids. The numbers keep the ids' order, so each pair keeps its left and right."""
-    ordered = profiles.sort_by("node_id")
-    return ordered.append_column(NUMBER, pa.array(range(ordered.num_rows), pa.int64())), ordered["node_id"]
+    """The profiles, each numbered by the place of its node_id in node_id order, and the node_ids
+    in number order: pairs are scored on the numbers, as Splink blocks and joins on whole numbers
+    in half the time it takes on text ids. The numbers keep the ids' order, so each pair keeps its
+    left and right. (The rows are not reordered: moving every list of a big table costs seconds.)"""
+    order = pc.sort_indices(profiles["node_id"])
+    numbers = pc.sort_indices(order).cast(pa.int64())  # the inverse of the order: each row's place in it
+    return profiles.append_column(NUMBER, numbers), profiles["node_id"].take(order)
 
 
 def _with_node_ids(scored: pa.Table, node_ids: pa.ChunkedArray) -> pa.Table:

@@ -16,19 +16,24 @@ MACROS = Path(__file__).with_name("macros.sql")
 
 def run_sql_file(conn: duckdb.DuckDBPyConnection, path: Path, **variables) -> None:
     """Set the SQL variables, load the linkage macros, run every statement in the file."""
-    for name, value in variables.items():
-        conn.execute(f"set variable {name} = ?", [value])
+    run_sql(conn, path.read_text(), path.name, **variables)
+
+
+def run_sql(conn: duckdb.DuckDBPyConnection, statements: str, name: str, **variables) -> None:
+    """run_sql_file for SQL a query builder wrote; `name` says which in an error."""
+    for variable, value in variables.items():
+        conn.execute(f"set variable {variable} = ?", [value])
     failed = None
     try:
         conn.execute(MACROS.read_text())
-        conn.execute(path.read_text())
+        conn.execute(statements)
     except duckdb.Error as error:
         failed = type(error).__name__
     if failed:
         # Raised outside the except block so the original message is not chained onto it.
         raise dg.Failure(
-            description=f"{path.name} failed ({failed}). The database's message is withheld because it can "
-            "quote personal data; run the file against the warehouse in a DuckDB shell to see it."
+            description=f"{name} failed ({failed}). The database's message is withheld because it can "
+            "quote personal data; run it against the warehouse in a DuckDB shell to see it."
         )
 
 

@@ -155,8 +155,7 @@ key_parts as (
     left join no_dob_name_keys k using (node_id)
 )
 select
-    key_parts.* exclude (given_names, family_names, birth_parts, forename_initials, surname_initials,
-                         no_dob_name_tokens),
+    key_parts.* exclude (given_names, family_names, birth_parts, forename_initials, surname_initials),
     -- Blocking keys. Pairs are scored only if they share one, and no key needs any one field to
     -- be right, so a mistyped date of birth or a misspelt name alone never hides a match:
     --   a date of birth (either way round) with any name or name sound, forename or surname
@@ -196,8 +195,7 @@ select
         flatten(list_transform(surname_phonetics, lambda p: list_transform(forename_initials, lambda i: pc || '|' || p || '|' || i)))
     ))))) as postcode_sound_tokens,
     list_sort(list_distinct(flatten(list_transform(forenames, lambda f: flatten(list_transform(surnames, lambda s:
-        list_transform(partner_tokens, lambda p: least(f, s) || '|' || greatest(f, s) || '|' || p))))))) as name_partner_tokens,
-    no_dob_name_tokens
+        list_transform(partner_tokens, lambda p: least(f, s) || '|' || greatest(f, s) || '|' || p))))))) as name_partner_tokens
 from key_parts;
 
 -- A key of the postcode district that more than getvariable('crowded_key_nodes') nodes carry
